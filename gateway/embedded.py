@@ -1,0 +1,73 @@
+"""The whole product in one process: every installed service, its consumer and outbox relay
+as threads, the gateway in front, SQLite files and the memory:// bus. `make run` starts this."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass
+
+from waitress.server import create_server
+
+from gateway.app import Gateway
+from gateway.backends import InProcessBackend
+from shared.bus import Bus
+from shared.config import Settings
+from shared.context import configure_logging
+from shared.http import create_app
+from shared.plugins import service_plugins
+from shared.runtime import ServiceRuntime, bootstrap
+
+log = logging.getLogger("cardbox.embedded")
+
+
+@dataclass
+class Embedded:
+    settings: Settings
+    runtimes: list[ServiceRuntime]
+    gateway: Gateway
+
+    def stop(self) -> None:
+        for runtime in self.runtimes:
+            runtime.stop()
+
+
+def build(settings: Settings) -> Embedded:
+    """Migrate, wire and start every installed service; answer the gateway in front of them."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    bus = Bus(settings.broker_url, confirm_timeout=settings.confirm_timeout,
+              heartbeat=settings.heartbeat, queue_type=settings.queue_type)
+    runtimes = [bootstrap(plugin, settings, bus=bus) for plugin in service_plugins()]
+    for runtime in runtimes:
+        runtime.start_background()
+    backends = {runtime.name: InProcessBackend(create_app(runtime)) for runtime in runtimes}
+    return Embedded(settings, runtimes, Gateway(settings, backends))
+
+
+def _interrupt(*_args) -> None:
+    # SIGTERM stops the server loop the same way Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, "embedded")
+    product = build(settings)
+    server = create_server(product.gateway, host=settings.host, port=settings.port, threads=8)
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"Cardbox is running on {base}  (data in {settings.var_dir})", flush=True)
+    print(f"API docs: {base}/api/docs   OpenAPI: {base}/api/openapi.json   Ctrl-C stops it",
+          flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        product.stop()
+        print("Cardbox stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""The gateway in distributed mode: `gunicorn 'gateway.wsgi:create()'`."""
+
+from gateway.app import Gateway
+from gateway.backends import HttpBackend
+from shared.config import ConfigError, Settings
+from shared.context import configure_logging
+
+
+def create() -> Gateway:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, "gateway")
+    if not settings.service_urls:
+        raise ConfigError("CARDBOX_SERVICE_URLS must name every service's URL")
+    return Gateway(settings, {name: HttpBackend(url)
+                              for name, url in settings.service_urls.items()})

@@ -1,0 +1,77 @@
+"""The relations HTTP API (mounted under /api/relations by the gateway)."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.relations import handlers
+from services.relations.models import etag_of
+from services.relations.schemas import (
+    RelationCreateSchema,
+    RelationListArgs,
+    RelationPageSchema,
+    RelationPatchSchema,
+    RelationSchema,
+)
+from shared.errors import PreconditionFailed, PreconditionRequired
+
+relations = Blueprint("relations", __name__, url_prefix="/api/relations/relations",
+                      description="Persons and organisations: the relation card.")
+
+
+def _uow() -> handlers.RelationsUnitOfWork:
+    return current_app.extensions["cardbox.runtime"].unit_of_work()
+
+
+def _expected_version(relation_id: str) -> int:
+    """The version the client last saw, from If-Match (required: no blind overwrites)."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired("send If-Match with the ETag of the relation you edited",
+                                   errors={"If-Match": ["required"]})
+    tag = header.strip().removeprefix("W/").strip('"')
+    rid, _, version = tag.rpartition(".")
+    if rid != relation_id or not version.isdigit():
+        raise PreconditionFailed("If-Match does not hold an ETag of this relation",
+                                 errors={"If-Match": ["not an ETag of this relation"]})
+    return int(version)
+
+
+@relations.route("")
+class Relations(MethodView):
+    @relations.arguments(RelationListArgs, location="query")
+    @relations.response(200, RelationPageSchema)
+    def get(self, args):
+        """List relations, oldest first, a page at a time."""
+        items, next_cursor = handlers.list_relations(
+            _uow(), limit=args["limit"], cursor=args.get("cursor"), status=args.get("status"),
+            relation_type=args.get("type"))
+        return {"items": items, "next_cursor": next_cursor}
+
+    @relations.arguments(RelationCreateSchema)
+    @relations.response(201, RelationSchema)
+    def post(self, data):
+        """Register a person or an organisation."""
+        state = handlers.create_relation(_uow(), data)
+        headers = {"ETag": etag_of(state),
+                   "Location": url_for("relations.Relation", relation_id=state["id"])}
+        return state, 201, headers
+
+
+@relations.route("/<relation_id>")
+class Relation(MethodView):
+    @relations.response(200, RelationSchema)
+    def get(self, relation_id):
+        """Read one relation; its ETag goes into If-Match when you change it."""
+        state = handlers.get_relation(_uow(), relation_id)
+        return state, 200, {"ETag": etag_of(state)}
+
+    @relations.arguments(RelationPatchSchema)
+    @relations.response(200, RelationSchema)
+    def patch(self, changes, relation_id):
+        """Change some fields of a relation (If-Match required; 412 if it changed meanwhile)."""
+        state = handlers.update_relation(_uow(), relation_id, changes,
+                                         _expected_version(relation_id))
+        return state, 200, {"ETag": etag_of(state)}

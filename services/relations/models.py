@@ -1,0 +1,101 @@
+"""The relation card and its small behaviours."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import JSONType
+from shared.outbox import include_platform_tables
+
+# Fields a caller may set; the rest (id, type, status, version, times) are the service's.
+EDITABLE_FIELDS = ("initials", "first_name", "infix", "last_name", "organisation_name",
+                   "birth_date", "emails", "phones", "address")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Relation(Base):
+    __tablename__ = "relations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True,
+                                    default=lambda: str(uuid.uuid4()))
+    type: Mapped[str] = mapped_column(String(20))
+    initials: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    infix: Mapped[str | None] = mapped_column(String(30))
+    last_name: Mapped[str | None] = mapped_column(String(150))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    emails: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    phones: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    custom_fields: Mapped[dict[str, Any]] = mapped_column("fields", JSONType, default=dict)
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    # Optimistic locking: an UPDATE that finds another version raises instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_relations_created", "created_at", "id"),)
+
+    def apply(self, changes: dict[str, Any]) -> dict[str, list[Any]]:
+        """Set the given fields; answer {field: [before, after]} for those that really changed."""
+        changed: dict[str, list[Any]] = {}
+        for name, value in changes.items():
+            before = getattr(self, name)
+            if before != value:
+                setattr(self, name, value)
+                changed[name] = [_plain(before), _plain(value)]
+        if changed:
+            self.updated_at = _now()
+        return changed
+
+    def state(self) -> dict[str, Any]:
+        """The relation as the contract shapes it, JSON-ready."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "initials": self.initials,
+            "first_name": self.first_name,
+            "infix": self.infix,
+            "last_name": self.last_name,
+            "organisation_name": self.organisation_name,
+            "birth_date": _plain(self.birth_date),
+            "emails": list(self.emails or []),
+            "phones": list(self.phones or []),
+            "address": self.address,
+            "status": self.status,
+            "fields": dict(self.custom_fields or {}),
+            "tags": list(self.tags or []),
+            "version": self.version,
+            "created_at": _plain(self.created_at),
+            "updated_at": _plain(self.updated_at),
+        }
+
+
+
+def etag_of(state: dict[str, Any]) -> str:
+    return f'"{state["id"]}.{state["version"]}"'
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # SQLite hands back naive datetimes; they were written in UTC.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return value.isoformat() if isinstance(value, date) else value
+
+
+include_platform_tables(Base.metadata)

@@ -1,0 +1,46 @@
+"""What the selections service does, one function per message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.selections.filters import compile_filter
+from services.selections.models import RelationView
+from services.selections.repository import ReadModel
+from shared.db import UnitOfWork
+from shared.messages import Envelope
+
+
+class SelectionsUnitOfWork(UnitOfWork):
+    @property
+    def read_model(self) -> ReadModel:
+        return ReadModel(self.session)
+
+
+def absorb_relation_state(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """Keep the newest state of a relation; an older or repeated event changes nothing."""
+    state = event.payload["relation"]
+    with uow:
+        view = uow.read_model.get(state["id"])
+        if view is None:
+            view = RelationView(id=state["id"])
+            uow.read_model.add(view)
+        elif view.version >= state["version"]:
+            return
+        view.absorb(state, datetime.now(UTC))
+        uow.commit()
+
+
+def count_matching(uow: SelectionsUnitOfWork, filter_node: Any) -> int:
+    condition = compile_filter(filter_node)
+    with uow:
+        return uow.read_model.count(condition)
+
+
+def query_matching(uow: SelectionsUnitOfWork, filter_node: Any, *, limit: int,
+                   cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    condition = compile_filter(filter_node)
+    with uow:
+        rows, next_cursor = uow.read_model.page(condition, limit=limit, cursor=cursor)
+        return [row.state for row in rows], next_cursor

@@ -1,0 +1,21 @@
+"""The selections service declared to the platform."""
+
+from pathlib import Path
+
+from services.relations.messages import RelationCreated, RelationUpdated
+from services.selections import api, handlers
+from services.selections.models import Base
+from shared.plugins import ServicePlugin
+
+plugin = ServicePlugin(
+    name="selections",
+    title="Cardbox selections",
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    blueprints=(api.filters,),
+    events={
+        RelationCreated: handlers.absorb_relation_state,
+        RelationUpdated: handlers.absorb_relation_state,
+    },
+    uow_class=handlers.SelectionsUnitOfWork,
+)

@@ -1,0 +1,134 @@
+"""Settings: the only place that reads the environment, read and validated once per process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODES = ("embedded", "distributed")
+
+
+class ConfigError(ValueError):
+    """The environment describes a set-up that cannot work; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "embedded"
+    var_dir: Path = REPO_ROOT / "var"
+    broker_url: str = "memory://localhost/"
+    # `{service}` is replaced by the service name: one database per service.
+    database_url: str = ""
+    service_urls: Mapping[str, str] = field(default_factory=dict)
+    principal_secret: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    prefetch: int = 100
+    max_deliveries: int = 5
+    rpc_timeout: float = 30.0
+    confirm_timeout: float = 10.0
+    heartbeat: int = 30
+    outbox_poll_interval: float = 0.2
+    outbox_batch_size: int = 500
+    queue_type: str = "classic"
+    bulk_workers: int = 2
+    log_level: str = "INFO"
+    # Set for gunicorn, whose worker processes add up their metrics in this folder.
+    metrics_dir: str | None = None
+
+    @property
+    def distributed(self) -> bool:
+        return self.mode == "distributed"
+
+    def database_url_for(self, service: str) -> str:
+        template = self.database_url or f"sqlite:///{self.var_dir}/{{service}}.db"
+        return template.replace("{service}", service)
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from CARDBOX_* variables; raise ConfigError naming every bad one."""
+        env = os.environ if environ is None else environ
+        problems: list[str] = []
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"CARDBOX_{name}", default).strip()
+
+        def number(name: str, default, kind=int):
+            raw = get(name)
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                problems.append(f"CARDBOX_{name}={raw!r} is not a {kind.__name__}")
+                return default
+            if value <= 0:
+                problems.append(f"CARDBOX_{name} must be positive, got {raw!r}")
+            return value
+
+        mode = get("MODE", "embedded")
+        if mode not in MODES:
+            problems.append(f"CARDBOX_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        var_dir = Path(get("VAR_DIR") or REPO_ROOT / "var")
+        broker_url = get("BROKER_URL", "memory://localhost/")
+        database_url = get("DATABASE_URL")
+        service_urls = _parse_service_urls(get("SERVICE_URLS"), problems)
+        secret = get("PRINCIPAL_SECRET")
+        queue_type = get("QUEUE_TYPE", "classic")
+        if queue_type not in ("classic", "quorum"):
+            problems.append(f"CARDBOX_QUEUE_TYPE must be classic or quorum, got {queue_type!r}")
+        if mode == "distributed":
+            if broker_url.startswith("memory://localhost/"):
+                problems.append("CARDBOX_BROKER_URL must name RabbitMQ (amqp://) in distributed mode")
+            if not database_url:
+                problems.append("CARDBOX_DATABASE_URL is required in distributed mode")
+            if len(secret) < 32:
+                problems.append(
+                    "CARDBOX_PRINCIPAL_SECRET must hold at least 32 characters in distributed mode"
+                )
+        if database_url and "{service}" not in database_url:
+            problems.append("CARDBOX_DATABASE_URL must contain {service}: each service owns a database")
+        settings = cls(
+            mode=mode,
+            var_dir=var_dir,
+            broker_url=broker_url,
+            database_url=database_url,
+            service_urls=service_urls,
+            # One process shares one secret in embedded mode; nothing outside it needs to know.
+            principal_secret=secret or secrets.token_urlsafe(32),
+            host=get("HOST", "127.0.0.1"),
+            port=number("PORT", 8000),
+            prefetch=number("PREFETCH", 100),
+            max_deliveries=number("MAX_DELIVERIES", 5),
+            rpc_timeout=number("RPC_TIMEOUT", 30.0, float),
+            confirm_timeout=number("CONFIRM_TIMEOUT", 10.0, float),
+            heartbeat=number("HEARTBEAT", 30),
+            outbox_poll_interval=number("OUTBOX_POLL_INTERVAL", 0.2, float),
+            outbox_batch_size=number("OUTBOX_BATCH_SIZE", 500),
+            queue_type=queue_type,
+            bulk_workers=number("BULK_WORKERS", 2),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        )
+        if problems:
+            raise ConfigError("; ".join(problems))
+        return settings
+
+
+def _parse_service_urls(raw: str, problems: list[str]) -> dict[str, str]:
+    """`relations=http://127.0.0.1:8101,selections=http://...` -> {name: url}."""
+    urls: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, url = item.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            problems.append(f"CARDBOX_SERVICE_URLS entry {item!r} is not name=http://host:port")
+            continue
+        urls[name.strip()] = url.strip().rstrip("/")
+    return urls

@@ -1,0 +1,126 @@
+"""Engines, sessions and the unit of work of one service's own database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import JSON, Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.messages import Envelope, Event
+
+# JSON that PostgreSQL can index and SQLite can store.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine tuned for its dialect: WAL and immediate write locks on SQLite."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _sqlite_pragmas(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    # pysqlite's own transaction handling starts transactions late and deferred; a deferred
+    # transaction that reads then writes fails at once with "database is locked" instead of
+    # waiting. Take the write lock up front so concurrent writers queue on the busy timeout.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+class UnitOfWork:
+    """One database transaction; events emitted in it commit with it (the outbox).
+
+    Re-entrant: a handler's `with uow:` inside the consumer's (which also records the inbox
+    row) joins the outer transaction, and only the outermost commit commits.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        service: str,
+        on_commit: Callable[[], None] = lambda: None,
+    ):
+        self._session_factory = session_factory
+        self.service = service
+        self._on_commit = on_commit
+        self._depth = 0
+        self._emitted = False
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        if self._depth == 0:
+            self.session = self._session_factory()
+            self._emitted = False
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            try:
+                self.session.rollback()
+            finally:
+                self.session.close()
+                self.session = None
+
+    def emit(self, event_type: Event, payload: dict[str, Any], *, aggregate_id: str) -> Envelope:
+        """Queue an event for publication once (and only if) this transaction commits."""
+        from shared.outbox import add_to_outbox
+
+        envelope = event_type.envelope(payload, source=self.service)
+        add_to_outbox(self.session, envelope, aggregate_id=aggregate_id)
+        self._emitted = True
+        return envelope
+
+    def commit(self) -> None:
+        if self._depth > 1:
+            self.session.flush()
+            return
+        self.session.commit()
+        if self._emitted:
+            self._emitted = False
+            self._on_commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class Database:
+    """A service's engine and session factory, built once by its bootstrap."""
+
+    def __init__(self, url: str, service: str):
+        self.url = url
+        self.service = service
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox_ready = threading.Event()
+
+    def unit_of_work(self, uow_class: type[UnitOfWork] = UnitOfWork) -> UnitOfWork:
+        return uow_class(self.session_factory, self.service, on_commit=self.outbox_ready.set)
+
+    def ping(self) -> None:
+        ping(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

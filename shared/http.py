@@ -1,0 +1,148 @@
+"""A service's web app: blueprints, problem+json errors, the principal check, health, metrics,
+and the service's own OpenAPI document (the gateway merges them)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from shared import context, metrics
+from shared.auth import CORRELATION_HEADER, PRINCIPAL_HEADER, Principal, PrincipalSigner
+from shared.errors import PROBLEM_JSON, PlatformError, Unavailable
+
+log = logging.getLogger(__name__)
+
+OPEN_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def problem_response(error: PlatformError) -> Response:
+    """An RFC 9457 answer; usable outside a request context (the gateway's proxy path)."""
+    return Response(json.dumps(error.to_problem()), status=error.status, content_type=PROBLEM_JSON)
+
+
+def _http_problem(exc: HTTPException) -> Response:
+    """Werkzeug and webargs errors in the same problem+json shape as ours."""
+    error = PlatformError(exc.description or exc.name)
+    error.status, error.code, error.title = exc.code or 500, exc.name.lower().replace(" ", "_"), \
+        exc.name
+    messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
+    if messages:
+        # webargs nests by location ({"json": {...}}); callers care about the field.
+        error.errors = {k: v for location in messages.values() for k, v in location.items()}
+        error.detail = "some fields are not valid: " + ", ".join(sorted(error.errors))
+    response = problem_response(error)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None,
+                           open_paths: tuple[str, ...]) -> None:
+    """Correlation id, principal check, metrics and the error handlers shared by every app."""
+
+    @app.before_request
+    def _begin():
+        g.started = time.perf_counter()
+        g.correlation = context.working_on(request.headers.get(CORRELATION_HEADER)
+                                           or str(uuid.uuid4()))
+        g.correlation_id = g.correlation.__enter__()
+        if signer is None or request.path in open_paths:
+            g.principal = Principal.anonymous()
+            return None
+        g.principal = signer.verify(request.headers.get(PRINCIPAL_HEADER))
+        return None
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.HTTP_REQUESTS.labels(name, request.method, route, response.status_code).inc()
+        metrics.HTTP_LATENCY.labels(name, request.method, route).observe(elapsed)
+        return response
+
+    @app.teardown_request
+    def _leave(_exc):
+        correlation = g.pop("correlation", None)
+        if correlation is not None:
+            correlation.__exit__(None, None, None)
+
+    app.register_error_handler(PlatformError, problem_response)
+    app.register_error_handler(HTTPException, _http_problem)
+
+    @app.errorhandler(Exception)
+    def _unexpected(_exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(_internal_error())
+
+
+def _internal_error() -> PlatformError:
+    error = PlatformError("an unexpected error occurred; it has been logged with the "
+                          "request's correlation id")
+    error.status, error.code, error.title = 500, "internal_error", "Internal server error"
+    return error
+
+
+def create_app(runtime: Any) -> Flask:
+    """The web app of one service runtime (see shared.runtime)."""
+    plugin, settings = runtime.plugin, runtime.settings
+    app = Flask(f"cardbox.{plugin.name}")
+    app.config.update(
+        API_TITLE=plugin.title,
+        API_VERSION=plugin.version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=f"/api/{plugin.name}",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["cardbox.runtime"] = runtime
+    api = Api(app)
+    for blueprint in plugin.blueprints:
+        api.register_blueprint(blueprint)
+    spec_path = f"/api/{plugin.name}/openapi.json"
+    install_platform_hooks(app, plugin.name, PrincipalSigner(settings.principal_secret),
+                           OPEN_PATHS + (spec_path,))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok", "service": plugin.name}
+
+    @app.get("/readyz")
+    def readyz():
+        checks = readiness_checks(runtime)
+        if any(state != "ok" for state in checks.values()):
+            error = Unavailable("not ready: " + ", ".join(
+                f"{name} {state}" for name, state in checks.items() if state != "ok"),
+                checks=checks)
+            return problem_response(error)
+        return {"status": "ok", "checks": checks}
+
+    @app.get("/metrics")
+    def metrics_endpoint():
+        body, content_type = metrics.render(settings.metrics_dir)
+        return Response(body, content_type=content_type)
+
+    return app
+
+
+def readiness_checks(runtime: Any) -> dict[str, str]:
+    """'ok' or the reason, for the database and the broker of one service."""
+    checks = {}
+    for name, probe in (("database", runtime.database.ping), ("broker", runtime.bus.ping)):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unreachable ({type(exc).__name__})"
+    return checks

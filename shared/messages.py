@@ -1,0 +1,100 @@
+"""The envelope every message travels in, and the declaration of a message type."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from marshmallow import Schema, fields, validate
+
+from shared import context
+from shared.errors import ValidationFailed
+
+
+class EnvelopeSchema(Schema):
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+(\.[a-z_]+)+$"))
+    occurred_at = fields.AwareDateTime(required=True)
+    source = fields.String(required=True)
+    correlation_id = fields.String(required=True)
+    causation_id = fields.String(allow_none=True, load_default=None)
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    payload = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: str
+    type: str
+    occurred_at: str
+    source: str
+    correlation_id: str
+    payload: dict[str, Any]
+    causation_id: str | None = None
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Envelope:
+        """Parse a received body; a malformed one raises ValidationFailed (dead-lettered)."""
+        errors = EnvelopeSchema().validate(data)
+        if errors:
+            raise ValidationFailed("malformed message envelope", errors=errors)
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class MessageType:
+    """A message in a service's published contract: its routing name and payload schema."""
+
+    kind: ClassVar[str] = "message"
+    name: str
+    schema: type[Schema]
+    version: int = 1
+    description: str = field(default="", compare=False)
+
+    @property
+    def service(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def validate(self, payload: dict[str, Any]) -> dict[str, Any]:
+        errors = self.schema().validate(payload)
+        if errors:
+            raise ValidationFailed(f"invalid {self.name} payload", errors=errors)
+        return payload
+
+    def envelope(self, payload: dict[str, Any], *, source: str) -> Envelope:
+        """Wrap a payload, stamped with the correlation and causation of the work in hand."""
+        return Envelope(
+            id=str(uuid.uuid4()),
+            type=self.name,
+            occurred_at=datetime.now(UTC).isoformat(),
+            source=source,
+            correlation_id=context.correlation_id() or str(uuid.uuid4()),
+            causation_id=context.causation_id(),
+            schema_version=self.version,
+            payload=self.validate(payload),
+        )
+
+
+class Event(MessageType):
+    """Something that happened; published on `cardbox.events`, routing key = name."""
+
+    kind = "event"
+
+
+class Command(MessageType):
+    """Something to do, sent to the owning service on `cardbox.commands`; answered by reply."""
+
+    kind = "command"
+
+
+class Query(MessageType):
+    """A question for the owning service over request/reply; changes nothing."""
+
+    kind = "query"

@@ -1,0 +1,30 @@
+"""Opaque cursors for keyset pagination: the client hands back what it was given."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from shared.errors import ValidationFailed
+
+MAX_LIMIT = 500
+
+
+def encode_cursor(position: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
+    """The position a cursor stands for; a cursor not made by us is a 422 on `cursor`."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        position = None
+    if not isinstance(position, list) or len(position) != size:
+        raise ValidationFailed("the cursor is not one this API handed out",
+                               errors={"cursor": ["unknown cursor"]})
+    return position

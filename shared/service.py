@@ -1,0 +1,63 @@
+"""Entry points of a service's processes in distributed mode.
+
+    gunicorn 'shared.service:web_app("relations")'     the HTTP API
+    python -m shared.service consume relations          its consumer and outbox relay
+    python -m shared.service migrate relations          upgrade its database
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from flask import Flask
+
+from shared.config import Settings
+from shared.context import configure_logging
+from shared.http import create_app
+from shared.plugins import service_plugins
+from shared.runtime import bootstrap
+
+
+def web_app(name: str) -> Flask:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, f"{name}-web")
+    (plugin,) = service_plugins([name])
+    return create_app(bootstrap(plugin, settings, migrate=False))
+
+
+def consume(name: str) -> None:
+    """Run the consumer and the outbox relay until SIGTERM or Ctrl-C."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, f"{name}-consumer")
+    (plugin,) = service_plugins([name])
+    runtime = bootstrap(plugin, settings)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    runtime.start_background()
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+
+
+def migrate(name: str) -> None:
+    settings = Settings.from_env()
+    (plugin,) = service_plugins([name])
+    runtime = bootstrap(plugin, settings)
+    runtime.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m shared.service")
+    parser.add_argument("action", choices=("consume", "migrate"))
+    parser.add_argument("service")
+    args = parser.parse_args(argv)
+    {"consume": consume, "migrate": migrate}[args.action](args.service)
+
+
+if __name__ == "__main__":
+    main()
