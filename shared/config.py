@@ -85,7 +85,7 @@ class Settings:
         if queue_type not in ("classic", "quorum"):
             problems.append(f"CARDBOX_QUEUE_TYPE must be classic or quorum, got {queue_type!r}")
         if mode == "distributed":
-            if broker_url.startswith("memory://localhost/"):
+            if broker_url.startswith("memory://"):
                 problems.append("CARDBOX_BROKER_URL must name RabbitMQ (amqp://) in distributed mode")
             if not database_url:
                 problems.append("CARDBOX_DATABASE_URL is required in distributed mode")

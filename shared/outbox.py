@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from shared import metrics
 from shared.bus import EVENTS_EXCHANGE, Bus
 from shared.db import Database, JSONType
 from shared.messages import Envelope
@@ -150,16 +151,20 @@ class OutboxRelay:
                 .limit(self.batch_size)
             ).all()
             sent: list[int] = []
-            try:
-                for row in rows:
+            failure: Exception | None = None
+            for row in rows:
+                try:
                     self.bus.publish_raw(json.loads(row.body), row.exchange, row.routing_key)
-                    sent.append(row.id)
-            finally:
-                # Whatever was confirmed is marked, even if a later publish failed.
-                if sent:
-                    session.execute(
-                        update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=_now())
-                    )
+                except Exception as exc:
+                    failure = exc
+                    break
+                sent.append(row.id)
+            # Whatever was confirmed is marked, even if a later publish failed.
+            if sent:
+                session.execute(update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=_now()))
+        metrics.OUTBOX_PUBLISHED.labels(self.database.service).inc(len(sent))
+        if failure is not None:
+            raise failure
         return len(sent)
 
     def purge_sent(self) -> None:

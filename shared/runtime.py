@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from shared import context
+from shared import context, metrics
 from shared.bus import (
     COMMANDS_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -88,13 +88,18 @@ class ServiceRuntime:
         consumer = f"{self.name}:{envelope.type}"
         with context.working_on(envelope.correlation_id, envelope.id):
             try:
-                return self._dispatch_once(consumer, envelope, handler)
+                result = self._dispatch_once(consumer, envelope, handler)
             except IntegrityError:
                 # Another consumer handled the same delivery concurrently: answer as it did.
                 seen, result = self._handled(consumer, envelope)
-                if seen:
-                    return result
+                if not seen:
+                    metrics.MESSAGES_HANDLED.labels(self.name, envelope.type, "failed").inc()
+                    raise
+            except Exception:
+                metrics.MESSAGES_HANDLED.labels(self.name, envelope.type, "failed").inc()
                 raise
+        metrics.MESSAGES_HANDLED.labels(self.name, envelope.type, "handled").inc()
+        return result
 
     def _dispatch_once(self, consumer: str, envelope: Envelope, handler) -> Any:
         uow = self.unit_of_work()

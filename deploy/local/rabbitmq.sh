@@ -68,12 +68,27 @@ cmd_install() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y rabbitmq-server
 }
 
-pid_alive() {
-    [[ -s "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
+# Our beam is the one started with `-home $RMQ_DIR`; finding it this way still works when
+# the pid file (or all of var/) has been deleted under a running node.
+our_pid() {
+    local pid
+    if [[ -s "$PID_FILE" ]]; then
+        pid="$(cat "$PID_FILE")"
+        if kill -0 "$pid" 2>/dev/null; then echo "$pid"; return 0; fi
+    fi
+    for pid in /proc/[0-9]*; do
+        [[ "$(readlink "$pid/exe" 2>/dev/null)" == */beam.smp ]] || continue
+        if tr '\0' '|' <"$pid/cmdline" 2>/dev/null | grep -qF -- "|-home|$RMQ_DIR|"; then
+            echo "${pid#/proc/}"
+            return 0
+        fi
+    done
+    return 1
 }
 
-node_pings() {
-    "$RMQ_BIN/rabbitmq-diagnostics" -q ping >/dev/null 2>&1
+# The rabbit app, not just the Erlang VM: after a failed boot the VM can stay up and answer ping.
+app_running() {
+    "$RMQ_BIN/rabbitmq-diagnostics" -q check_running >/dev/null 2>&1
 }
 
 epmd_up() {
@@ -116,14 +131,14 @@ wait_for_management() {
 
 cmd_start() {
     cmd_install
-    local t0=$EPOCHREALTIME
-    if pid_alive && node_pings; then
-        wait_for_management
-        log "already running (pid $(cat "$PID_FILE")) on 127.0.0.1:$RABBITMQ_PORT"
-        return 0
-    fi
-    if pid_alive; then
-        log "pid $(cat "$PID_FILE") is alive but the node does not answer; run stop first"
+    local t0=$EPOCHREALTIME pid
+    if pid="$(our_pid)"; then
+        if app_running; then
+            wait_for_management
+            log "already running (pid $pid) on 127.0.0.1:$RABBITMQ_PORT"
+            return 0
+        fi
+        log "pid $pid is our node but RabbitMQ does not answer; run stop first"
         return 1
     fi
     rm -f "$PID_FILE"   # stale after a crash / kill -9
@@ -134,27 +149,38 @@ cmd_start() {
         touch "$EPMD_MARKER"
     fi
     "$RMQ_BIN/rabbitmq-server" -detached 9>&-
-    if ! "$RMQ_BIN/rabbitmqctl" -q wait "$PID_FILE" --timeout 120 >/dev/null; then
+    if ! "$RMQ_BIN/rabbitmqctl" -q wait "$PID_FILE" --timeout 120 >/dev/null \
+            || ! wait_for_management; then
         log "node failed to start; last log lines:"
         tail -n 30 "$RABBITMQ_LOG_BASE/$RABBITMQ_NODENAME.log" >&2 2>/dev/null || true
+        # A failed boot can leave the VM running and holding the ports.
+        cmd_stop
         return 1
     fi
-    # Tests create vhosts over HTTP right after start, so "started" includes the API.
-    wait_for_management
+    # Tests create vhosts over HTTP right after start, so "started" includes the API (above).
     log "started in $(elapsed "$t0") s: amqp 127.0.0.1:$RABBITMQ_PORT, http 127.0.0.1:$RABBITMQ_MGMT_PORT"
 }
 
 cmd_stop() {
-    if pid_alive; then
-        "$RMQ_BIN/rabbitmqctl" -q stop "$PID_FILE" >/dev/null
-        log "stopped"
-    elif [[ -d "$RMQ_DIR" ]] && epmd_up && node_pings; then
-        # Pid file lost but the node is registered on our private epmd: it is ours.
-        "$RMQ_BIN/rabbitmqctl" -q stop
-        log "stopped (no pid file)"
+    local pid i
+    if pid="$(our_pid)"; then
+        echo "$pid" >"$PID_FILE"
+        if ! "$RMQ_BIN/rabbitmqctl" -q stop "$PID_FILE" >/dev/null 2>&1; then
+            # CLI cannot reach the node (e.g. cookie deleted with var/): SIGTERM is also a
+            # clean shutdown in RabbitMQ 3.10; SIGKILL only if it hangs.
+            kill -TERM "$pid" 2>/dev/null || true
+            for ((i = 0; i < 600; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+        fi
+        log "stopped (pid $pid)"
     else
         log "not running"
     fi
+    # epmd notices the node's exit asynchronously; give it a moment before -kill.
+    for ((i = 0; i < 20; i++)); do
+        epmd -port "$RABBITMQ_EPMD_PORT" -names 2>/dev/null | grep -q '^name ' || break
+        sleep 0.1
+    done
     rm -f "$PID_FILE"
     if [[ -e "$EPMD_MARKER" ]]; then
         # epmd -kill refuses while any node is still registered, so it cannot cut off others.
@@ -167,8 +193,9 @@ cmd_stop() {
 }
 
 cmd_status() {
-    if pid_alive && node_pings; then
-        echo "running (pid $(cat "$PID_FILE")) amqp 127.0.0.1:$RABBITMQ_PORT http 127.0.0.1:$RABBITMQ_MGMT_PORT"
+    local pid
+    if pid="$(our_pid)" && app_running; then
+        echo "running (pid $pid) amqp 127.0.0.1:$RABBITMQ_PORT http 127.0.0.1:$RABBITMQ_MGMT_PORT"
         return 0
     fi
     echo "not running"

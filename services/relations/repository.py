@@ -8,7 +8,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -38,9 +38,17 @@ class RelationRepository:
         position = decode_cursor(cursor, 2)
         if position:
             query = query.where(tuple_(Relation.created_at, Relation.id)
-                                > (datetime.fromisoformat(position[0]), position[1]))
+                                > (_cursor_time(position[0]), str(position[1])))
         rows = list(self.session.scalars(query.limit(limit + 1)))
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]
         return rows[:limit], encode_cursor([last.created_at.isoformat(), last.id])
+
+
+def _cursor_time(value) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("the cursor is not one this API handed out",
+                               errors={"cursor": ["unknown cursor"]}) from None
