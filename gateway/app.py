@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 from flask_swagger_ui import get_swaggerui_blueprint
 
 from gateway.backends import Backend

@@ -39,6 +39,8 @@ class Settings:
     log_level: str = "INFO"
     # Set for gunicorn, whose worker processes add up their metrics in this folder.
     metrics_dir: str | None = None
+    # Crash tests only: the consumer process exits right after a commit, before its ack.
+    fault_exit_before_ack: bool = False
 
     @property
     def distributed(self) -> bool:
@@ -86,7 +88,8 @@ class Settings:
             problems.append(f"CARDBOX_QUEUE_TYPE must be classic or quorum, got {queue_type!r}")
         if mode == "distributed":
             if broker_url.startswith("memory://"):
-                problems.append("CARDBOX_BROKER_URL must name RabbitMQ (amqp://) in distributed mode")
+                problems.append(
+                    "CARDBOX_BROKER_URL must name RabbitMQ (amqp://) in distributed mode")
             if not database_url:
                 problems.append("CARDBOX_DATABASE_URL is required in distributed mode")
             if len(secret) < 32:
@@ -94,7 +97,8 @@ class Settings:
                     "CARDBOX_PRINCIPAL_SECRET must hold at least 32 characters in distributed mode"
                 )
         if database_url and "{service}" not in database_url:
-            problems.append("CARDBOX_DATABASE_URL must contain {service}: each service owns a database")
+            problems.append(
+                "CARDBOX_DATABASE_URL must contain {service}: each service owns a database")
         settings = cls(
             mode=mode,
             var_dir=var_dir,
@@ -116,6 +120,7 @@ class Settings:
             bulk_workers=number("BULK_WORKERS", 2),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            fault_exit_before_ack=get("FAULT_EXIT_BEFORE_ACK") == "1",
         )
         if problems:
             raise ConfigError("; ".join(problems))

@@ -123,7 +123,8 @@ class ServiceRuntime:
             return None
         return MessageConsumer(self.bus, subscriptions, prefetch=self.settings.prefetch,
                                max_deliveries=self.settings.max_deliveries,
-                               name=f"{self.name}-consumer")
+                               name=f"{self.name}-consumer",
+                               exit_before_ack=self.settings.fault_exit_before_ack)
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.database, self.bus, batch_size=self.settings.outbox_batch_size,

@@ -1,5 +1,4 @@
 """Relations: the card of every person and organisation, and the events of every change."""
 
-from services.relations.plugin import plugin
-
-__all__ = ["plugin"]
+# Deliberately empty: the plugin is found through its entry point (services.relations.plugin), so
+# a service importing only our messages module does not load the rest of us.

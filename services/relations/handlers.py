@@ -20,7 +20,8 @@ class RelationsUnitOfWork(UnitOfWork):
 def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     with uow:
         relation = Relation(type=data["type"], status="active", custom_fields={}, tags=[])
-        relation.apply(_with_primary({name: data[name] for name in EDITABLE_FIELDS if name in data}))
+        given = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+        relation.apply(_with_primary(given))
         _check_card(relation)
         uow.relations.add(relation)
         state = relation.state()

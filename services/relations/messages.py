@@ -57,7 +57,8 @@ class RelationCreatedPayload(Schema):
 class RelationUpdatedPayload(Schema):
     relation = fields.Nested(RelationStateSchema, required=True)
     # field -> [before, after], for history and for consumers that react to one field
-    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)),
+                          required=True)
 
 
 RelationCreated = Event("relations.relations.created", RelationCreatedPayload,

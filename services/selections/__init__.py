@@ -1,5 +1,4 @@
 """Selections: finds relations (filters, lists, selections, groups) in its own read model."""
 
-from services.selections.plugin import plugin
-
-__all__ = ["plugin"]
+# Deliberately empty: the plugin is found through its entry point (services.selections.plugin), so
+# a service importing only our messages module does not load the rest of us.

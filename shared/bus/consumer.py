@@ -4,6 +4,7 @@ retry a transient failure a bounded number of times, then dead-letter it. Nothin
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import traceback
@@ -43,7 +44,8 @@ class MessageConsumer(ConsumerMixin):
     """Consumes one or more queues on one connection; run() blocks until stop()."""
 
     def __init__(self, bus: Bus, subscriptions: list[Subscription], *, prefetch: int,
-                 max_deliveries: int, name: str, retry_delay: float = 0.2):
+                 max_deliveries: int, name: str, retry_delay: float = 0.2,
+                 exit_before_ack: bool = False):
         self.bus = bus
         self.connection = bus.connection()
         self.subscriptions = subscriptions
@@ -52,6 +54,7 @@ class MessageConsumer(ConsumerMixin):
         self.name = name
         self.retry_delay = retry_delay
         self.ready = threading.Event()
+        self.exit_before_ack = exit_before_ack
 
     def get_consumers(self, consumer_class, channel) -> list[Consumer]:
         return [
@@ -105,6 +108,9 @@ class MessageConsumer(ConsumerMixin):
             return
         if reply_to:
             self._reply(message, {"ok": True, "result": result})
+        if self.exit_before_ack:
+            log.error("%s: fault hook: exiting after commit, before ack", self.name)
+            os._exit(70)
         message.ack()
 
     def _retry_or_dead_letter(self, message: Message, body: Any, queue: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
@@ -36,10 +35,10 @@ class _ReplyChannel:
         while correlation_id not in self.replies:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise socket.timeout
+                raise TimeoutError
             try:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
-            except socket.timeout:
+            except TimeoutError:
                 continue
         reply = self.replies.pop(correlation_id)
         self.replies.clear()
@@ -71,7 +70,7 @@ class RpcClient:
                          correlation_id=envelope.id)
         try:
             reply = channel.wait(envelope.id, time.monotonic() + (timeout or self.timeout))
-        except socket.timeout:
+        except TimeoutError:
             raise BusTimeout(f"{message_type.name} got no answer within "
                              f"{timeout or self.timeout:.0f}s") from None
         except Exception:

@@ -4,8 +4,9 @@ Revision ID: d6488f45bac9
 Revises: 
 Create Date: 2026-11-23 04:45:23.949478
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import shared.db
 
 revision = 'd6488f45bac9'

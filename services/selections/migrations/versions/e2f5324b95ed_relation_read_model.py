@@ -4,8 +4,9 @@ Revision ID: e2f5324b95ed
 Revises: 
 Create Date: 2026-11-23 04:45:24.604953
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import shared.db
 
 revision = 'e2f5324b95ed'

@@ -1,0 +1,184 @@
+"""Running products for the end-to-end tier and the benchmarks: the embedded process, the
+distributed stack (deploy/local/stack.py), and a small HTTP client of the gateway."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import requests
+
+from shared.testing import wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STACK_PY = REPO_ROOT / "deploy" / "local" / "stack.py"
+HTTP_TIMEOUT = 15.0
+
+
+def stack_module() -> ModuleType:
+    """deploy/local/stack.py, imported from its path (deploy/ is not a package)."""
+    name = "cardbox_local_stack"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, STACK_PY)
+        module = importlib.util.module_from_spec(spec)
+        # Registered before it runs: dataclasses look their module up while it is built.
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Gateway:
+    """A client of one running product's gateway, as other internal systems use it."""
+
+    mode: str
+    url: str
+    service_urls: dict[str, str] = field(default_factory=dict)
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return self.session.request(method, self.url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def query(self, field_name: str, value: str) -> list[dict[str, Any]]:
+        """The read model's relations whose `field_name` equals `value`."""
+        response = self.post("/api/selections/filters/query",
+                             json={"filter": {"field": field_name, "op": "eq", "value": value}})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+
+def wait_ready(url: str, alive: Any, log: Path, timeout: float = 60.0) -> None:
+    """Poll `url`/readyz until it answers 200; fail early (with the log) if `alive()` is false."""
+
+    def ready() -> bool:
+        assert alive(), f"the process exited during start-up\n{tail(log)}"
+        try:
+            return requests.get(url + "/readyz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(ready, timeout=timeout, interval=0.05, message=f"{url}/readyz")
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no log at {path})"
+
+
+class EmbeddedProcess:
+    """`python -m gateway.embedded` on a free port with its own var dir, as `make run` does."""
+
+    def __init__(self, var_dir: Path, port: int | None = None):
+        self.var_dir = Path(var_dir)
+        self.port = port or stack_module().free_port(services=0)
+        self.log = self.var_dir / "embedded.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> Gateway:
+        """Start the process and wait until its gateway is ready."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        # A developer's distributed settings must not leak into the embedded product.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CARDBOX_")}
+        env.update(CARDBOX_PORT=str(self.port), CARDBOX_VAR_DIR=str(self.var_dir),
+                   CARDBOX_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gateway.embedded"], cwd=REPO_ROOT, env=env,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(self.url, lambda: self.process.poll() is None, self.log, timeout)
+        except BaseException:
+            self.process.kill()
+            self.process.wait()
+            raise
+        return Gateway("embedded", self.url)
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM, then the exit code; a process still running after `timeout` is killed."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"the embedded product ignored SIGTERM for {timeout} s\n"
+                                 + tail(self.log)) from None
+
+
+class DistributedStack:
+    """A private distributed stack: its own var dir, vhost, databases and ports."""
+
+    def __init__(self, var_dir: Path, label: str = "e2e"):
+        stacks = stack_module()
+        name = unique(f"{label}_")
+        self.started_servers = not stacks.servers_running()
+        self.stack = stacks.Stack(var_dir=var_dir, port=stacks.free_port(), vhost=name,
+                                  db_prefix=name)
+
+    def start(self) -> Gateway:
+        self.stack.up()
+        return Gateway("distributed", self.stack.url, self.stack.service_urls())
+
+    def stop(self) -> None:
+        """Stop the processes, drop vhost and databases, and the servers if we started them."""
+        stacks = stack_module()
+        try:
+            self.stack.destroy()
+        finally:
+            if self.started_servers:
+                stacks.stop_servers()
+
+
+@contextmanager
+def embedded_product(var_dir: Path) -> Iterator[Gateway]:
+    """The embedded product while the block runs; it must then exit 0 on SIGTERM."""
+    product = EmbeddedProcess(var_dir)
+    gateway = product.start()
+    try:
+        yield gateway
+    finally:
+        exit_code = product.stop()
+    assert exit_code == 0, f"the embedded product exited {exit_code}\n{tail(product.log)}"
+
+
+@contextmanager
+def distributed_product(var_dir: Path, label: str = "e2e") -> Iterator[Gateway]:
+    """A private distributed stack while the block runs; dropped afterwards."""
+    product = DistributedStack(var_dir, label)
+    try:
+        yield product.start()
+    finally:
+        product.stop()
