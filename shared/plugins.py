@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from marshmallow import Schema
 from sqlalchemy import MetaData
 
 from shared.db import UnitOfWork
 from shared.messages import Command, Envelope, Event, MessageType, Query
 
 SERVICES_GROUP = "cardbox.services"
+BULK_OPERATIONS_GROUP = "cardbox.bulk_operations"
 
 Handler = Callable[[Envelope, UnitOfWork], Any]
 
@@ -44,3 +47,40 @@ def service_plugins(names: list[str] | None = None) -> list[ServicePlugin]:
     if missing:
         raise LookupError(f"services not installed: {', '.join(missing)}")
     return [found[name].load() for name in wanted]
+
+
+class BulkOperation(ABC):
+    """A bulk operation, installed as a package under the `cardbox.bulk_operations` entry
+    points. Plugins hold no state: the bulk service keeps jobs and items."""
+
+    name: ClassVar[str]
+    params: ClassVar[type[Schema]]      # its parameters, validated when a job is created
+    permission: ClassVar[str]           # checked at creation, confirmation and execution
+    owner: ClassVar[str]                # the service that applies it
+
+    @abstractmethod
+    def preview(self, params: dict[str, Any], relations: list[dict[str, Any]]) -> list[dict]:
+        """Per relation, the diff the operation would apply; writes nothing."""
+
+    @abstractmethod
+    def command(self, job: dict[str, Any], chunk: list[str],
+                params: dict[str, Any]) -> tuple[Command, dict[str, Any]]:
+        """The command (and payload) that asks the owner to apply one chunk."""
+
+
+def bulk_operations() -> dict[str, BulkOperation]:
+    """Installed bulk operations by name; a malformed plugin is refused by name, not skipped."""
+    operations: dict[str, BulkOperation] = {}
+    for entry_point in entry_points(group=BULK_OPERATIONS_GROUP):
+        operation_class = entry_point.load()
+        missing = [attr for attr in ("name", "params", "permission", "owner")
+                   if not hasattr(operation_class, attr)]
+        if not (isinstance(operation_class, type) and issubclass(operation_class, BulkOperation)):
+            raise TypeError(f"bulk operation {entry_point.value} is not a BulkOperation")
+        if missing:
+            raise TypeError(f"bulk operation {entry_point.value} does not declare "
+                            + ", ".join(missing))
+        if operation_class.name in operations:
+            raise ValueError(f"two bulk operations are called {operation_class.name!r}")
+        operations[operation_class.name] = operation_class()
+    return operations

@@ -55,9 +55,29 @@ cmd_install() {
         postgresql postgresql-contrib
 }
 
-running() {
-    [[ -f "$DATA_DIR/PG_VERSION" ]] && as_postgres "$PG_BIN/pg_ctl" -D "$DATA_DIR" status >/dev/null 2>&1
+# The postmaster is the process started as `postgres -D $DATA_DIR`; scanning for it still works
+# when postmaster.pid (or all of var/) has been deleted under a running server.
+postmaster_pid() {
+    local pid
+    if [[ -s "$DATA_DIR/postmaster.pid" ]]; then
+        pid="$(head -n 1 "$DATA_DIR/postmaster.pid")"
+        # exe check: after a crash the stale pid may belong to some unrelated process.
+        if [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$PG_BIN/postgres" ]]; then
+            echo "$pid"
+            return 0
+        fi
+    fi
+    for pid in /proc/[0-9]*; do
+        [[ "$(readlink "$pid/exe" 2>/dev/null)" == "$PG_BIN/postgres" ]] || continue
+        if tr '\0' '|' <"$pid/cmdline" 2>/dev/null | grep -qxF -- "$PG_BIN/postgres|-D|$DATA_DIR|"; then
+            echo "${pid#/proc/}"
+            return 0
+        fi
+    done
+    return 1
 }
+
+running() { postmaster_pid >/dev/null; }
 
 prepare_dirs() {
     mkdir -p "$DATA_DIR" "$RUN_DIR" "$LOG_DIR"
@@ -109,7 +129,11 @@ cmd_start() {
     if running; then
         # Line 4 of postmaster.pid is the port the live server really listens on.
         local live_port
-        live_port="$(sed -n 4p "$DATA_DIR/postmaster.pid")"
+        live_port="$(sed -n 4p "$DATA_DIR/postmaster.pid" 2>/dev/null || true)"
+        if [[ -z "$live_port" ]]; then
+            log "pid $(postmaster_pid) serves a deleted data dir $DATA_DIR; run stop first"
+            return 1
+        fi
         if [[ "$live_port" != "$POSTGRES_PORT" ]]; then
             log "already running on port $live_port, not $POSTGRES_PORT; stop it first"
             return 1
@@ -137,17 +161,27 @@ cmd_start() {
 cmd_stop() {
     local mode=fast
     [[ "${1:-}" == immediate ]] && mode=immediate   # crash simulation: recovery runs on next start
-    if ! running; then
+    local pid i
+    if ! pid="$(postmaster_pid)"; then
         log "not running"
         return 0
     fi
-    as_postgres "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m "$mode" -w -t 120 stop >/dev/null
-    log "stopped ($mode)"
+    if [[ ! -f "$DATA_DIR/postmaster.pid" ]]; then
+        # Data dir deleted under the server, so pg_ctl cannot find it: signal the postmaster
+        # directly (SIGINT = fast shutdown, SIGQUIT = immediate).
+        log "postmaster.pid is gone; signalling pid $pid"
+        if [[ "$mode" == immediate ]]; then kill -QUIT "$pid"; else kill -INT "$pid"; fi
+        for ((i = 0; i < 1200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    else
+        as_postgres "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m "$mode" -w -t 120 stop >/dev/null
+    fi
+    log "stopped ($mode, pid $pid)"
 }
 
 cmd_status() {
-    if running; then
-        echo "running on 127.0.0.1:$POSTGRES_PORT (data $DATA_DIR)"
+    local pid
+    if pid="$(postmaster_pid)"; then
+        echo "running (pid $pid) on 127.0.0.1:$POSTGRES_PORT (data $DATA_DIR)"
         return 0
     fi
     echo "not running"

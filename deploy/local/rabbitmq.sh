@@ -74,7 +74,11 @@ our_pid() {
     local pid
     if [[ -s "$PID_FILE" ]]; then
         pid="$(cat "$PID_FILE")"
-        if kill -0 "$pid" 2>/dev/null; then echo "$pid"; return 0; fi
+        # exe check: after a crash the stale pid may belong to some unrelated process.
+        if [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == */beam.smp ]]; then
+            echo "$pid"
+            return 0
+        fi
     fi
     for pid in /proc/[0-9]*; do
         [[ "$(readlink "$pid/exe" 2>/dev/null)" == */beam.smp ]] || continue
@@ -88,7 +92,7 @@ our_pid() {
 
 # The rabbit app, not just the Erlang VM: after a failed boot the VM can stay up and answer ping.
 app_running() {
-    "$RMQ_BIN/rabbitmq-diagnostics" -q check_running >/dev/null 2>&1
+    timeout 30 "$RMQ_BIN/rabbitmq-diagnostics" -q check_running >/dev/null 2>&1
 }
 
 epmd_up() {
@@ -164,13 +168,17 @@ cmd_start() {
 cmd_stop() {
     local pid i
     if pid="$(our_pid)"; then
-        echo "$pid" >"$PID_FILE"
-        if ! "$RMQ_BIN/rabbitmqctl" -q stop "$PID_FILE" >/dev/null 2>&1; then
-            # CLI cannot reach the node (e.g. cookie deleted with var/): SIGTERM is also a
-            # clean shutdown in RabbitMQ 3.10; SIGKILL only if it hangs.
+        # Not `rabbitmqctl stop <pidfile>`: when the CLI cannot authenticate (cookie deleted
+        # with var/) that form waits for the pid forever. If the CLI fails, SIGTERM is also a
+        # clean shutdown in RabbitMQ 3.10; SIGKILL only if that hangs too.
+        if ! timeout 60 "$RMQ_BIN/rabbitmqctl" -q stop >/dev/null 2>&1; then
+            log "rabbitmqctl cannot reach pid $pid; sending SIGTERM"
             kill -TERM "$pid" 2>/dev/null || true
-            for ((i = 0; i < 600; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+        fi
+        for ((i = 0; i < 600; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "pid $pid still alive after 60 s; SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
         fi
         log "stopped (pid $pid)"
     else
@@ -194,12 +202,15 @@ cmd_stop() {
 
 cmd_status() {
     local pid
-    if pid="$(our_pid)" && app_running; then
-        echo "running (pid $pid) amqp 127.0.0.1:$RABBITMQ_PORT http 127.0.0.1:$RABBITMQ_MGMT_PORT"
-        return 0
+    if ! pid="$(our_pid)"; then
+        echo "not running"
+        return 1
     fi
-    echo "not running"
-    return 1
+    if ! app_running; then
+        echo "pid $pid is our node but RabbitMQ does not answer (booting, failed, or cookie lost)"
+        return 1
+    fi
+    echo "running (pid $pid) amqp 127.0.0.1:$RABBITMQ_PORT http 127.0.0.1:$RABBITMQ_MGMT_PORT"
 }
 
 # Serialise start/stop across parallel callers (e.g. several test workers).

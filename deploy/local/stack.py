@@ -218,7 +218,10 @@ def tail(path: Path, lines: int = 30) -> str:
 
 
 def port_free(port: int) -> bool:
+    """Whether a server could listen on the port now."""
     with socket.socket() as probe:
+        # As gunicorn does: connections of a stack just stopped (TIME_WAIT) do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
             return True
@@ -234,9 +237,10 @@ def service_names() -> tuple[str, ...]:
     return tuple(plugin.name for plugin in service_plugins())
 
 
-def free_port(services: int = 2, low: int = 20000, high: int = 30000) -> int:
+def free_port(services: int | None = None, low: int = 20000, high: int = 30000) -> int:
     """A gateway port whose service ports (port+101, …) are free too; below the ephemeral
     range so outgoing connections cannot take them meanwhile."""
+    services = len(service_names()) if services is None else services
     for _ in range(200):
         port = random.randrange(low, high)
         offsets = [0, *range(SERVICE_PORT_OFFSET, SERVICE_PORT_OFFSET + services)]
@@ -268,10 +272,10 @@ class Stack:
     db_prefix: str = "cardbox"
     bulk_workers: int = 0
     ready_timeout: float = 90.0
-    secret: str = ""
-    processes: list[Process] = field(default_factory=list)
+    secret: str = ""  # empty: the last run's (stack.json), else a new random one
+    processes: list[Process] = field(default_factory=list, init=False)
     # Children of this Python process, so they are reaped rather than left as zombies.
-    _children: dict[int, subprocess.Popen] = field(default_factory=dict, repr=False)
+    _children: dict[int, subprocess.Popen] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.var_dir = Path(self.var_dir).resolve()
@@ -452,12 +456,11 @@ class Stack:
 
     # --- down
 
-    def down(self, grace: float = 10.0) -> None:
-        """SIGTERM each of our process groups, SIGKILL what is left after `grace` seconds."""
+    def down(self, grace: float = 10.0) -> list[str]:
+        """SIGTERM each of our process groups, SIGKILL what is left after `grace` seconds;
+        answer the names of the processes that were still running."""
         self._load()
         ours = [p for p in self.processes if is_ours(p)]
-        if not ours:
-            say(f"nothing of a stack in {self.var_dir} is running")
         for process in ours:
             _signal_group(process.pid, signal.SIGTERM)
         left = self._wait_gone(ours, grace)
@@ -472,6 +475,7 @@ class Stack:
         self.processes = []
         if self.run_file.exists():
             self._save()
+        return [process.name for process in ours]
 
     def _wait_gone(self, processes: list[Process], seconds: float) -> list[Process]:
         deadline = time.monotonic() + seconds
@@ -557,7 +561,8 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    Stack(args.var).down()
+    if not Stack(args.var).down():
+        say(f"nothing of a stack in {args.var} was running")
     if args.servers:
         stop_servers()
     return 0
@@ -565,14 +570,15 @@ def _down(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     report = Stack(args.var).status()
-    for process in report["processes"]:
-        state = "running" if process["running"] else "stopped"
-        port = f":{process['port']}" if process["port"] else ""
-        print(f"{process['name']:<24} pid {process['pid']:<8} {state}{port and ' ' + port}")
     if not report["processes"]:
         print(f"nothing recorded as running in {args.var}")
+        return 3
+    for process in report["processes"]:
+        state = "running" if process["running"] else "stopped"
+        port = f"  port {process['port']}" if process["port"] else ""
+        print(f"{process['name']:<24} pid {process['pid']:<8} {state}{port}")
     print(f"{report['url']}/readyz: {json.dumps(report['ready'])}")
-    return 0 if report["processes"] and report["ready"].get("status") == "ok" else 3
+    return 0 if report["ready"].get("status") == "ok" else 3
 
 
 def main(argv: list[str] | None = None) -> int:
