@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Private PostgreSQL 15 cluster for local runs and tests: everything lives under
-# $CARDBOX_VAR/postgres and listens on 127.0.0.1 only, so it never touches a system cluster.
+# $CARDBOX_VAR_DIR/postgres and listens on 127.0.0.1 only, so it never touches a system cluster.
 #   usage: deploy/local/postgres.sh {install|start|stop [immediate]|status|url}
 #   POSTGRES_FAST=1 start  -> fsync/synchronous_commit/full_page_writes off (tests only;
 #                             safe against process crashes, not against OS crashes)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-VAR_DIR="$(realpath -m "${CARDBOX_VAR:-$REPO_ROOT/var}")"
+VAR_DIR="$(realpath -m "${CARDBOX_VAR_DIR:-$REPO_ROOT/var}")"
 PG_ROOT="$VAR_DIR/postgres"
 DATA_DIR="$PG_ROOT/data"
 RUN_DIR="$PG_ROOT/run"
@@ -20,6 +20,8 @@ POSTGRES_FAST="${POSTGRES_FAST:-0}"
 PG_BIN=/usr/lib/postgresql/15/bin
 
 log() { printf 'postgres.sh: %s\n' "$*" >&2; }
+# Not kill -0: PID 1 here reaps orphans lazily, and a zombie still passes kill -0.
+alive() { [[ -n "$(readlink "/proc/$1/exe" 2>/dev/null)" ]]; }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # initdb/pg_ctl refuse to run as root. runuser is su without PAM/shell quoting; cd / because
@@ -171,7 +173,7 @@ cmd_stop() {
         # directly (SIGINT = fast shutdown, SIGQUIT = immediate).
         log "postmaster.pid is gone; signalling pid $pid"
         if [[ "$mode" == immediate ]]; then kill -QUIT "$pid"; else kill -INT "$pid"; fi
-        for ((i = 0; i < 1200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for ((i = 0; i < 1200; i++)); do alive "$pid" || break; sleep 0.1; done
     else
         as_postgres "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m "$mode" -w -t 120 stop >/dev/null
     fi

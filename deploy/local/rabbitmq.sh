@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Private RabbitMQ node for local runs and tests: everything lives under $CARDBOX_VAR/rabbitmq
+# Private RabbitMQ node for local runs and tests: everything lives under $CARDBOX_VAR_DIR/rabbitmq
 # and listens on 127.0.0.1 only, so it never collides with a system broker (5672/4369).
 #   usage: deploy/local/rabbitmq.sh {install|start|stop|status|url|ctl ARGS...}
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-VAR_DIR="$(realpath -m "${CARDBOX_VAR:-$REPO_ROOT/var}")"
+VAR_DIR="$(realpath -m "${CARDBOX_VAR_DIR:-$REPO_ROOT/var}")"
 RMQ_DIR="$VAR_DIR/rabbitmq"
 
 RABBITMQ_PORT="${RABBITMQ_PORT:-5673}"
@@ -42,6 +42,8 @@ export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127
 export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 
 log() { printf 'rabbitmq.sh: %s\n' "$*" >&2; }
+# Not kill -0: PID 1 here reaps orphans lazily, and a zombie still passes kill -0.
+alive() { [[ -n "$(readlink "/proc/$1/exe" 2>/dev/null)" ]]; }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # apt may be busy in the background (image provisioning); wait rather than fail.
@@ -146,6 +148,20 @@ cmd_start() {
         return 1
     fi
     rm -f "$PID_FILE"   # stale after a crash / kill -9
+    # Fail fast on clashes: otherwise the node dies before writing its pid file and
+    # `rabbitmqctl wait` sits out its full 120 s.
+    if epmd -port "$RABBITMQ_EPMD_PORT" -names 2>/dev/null | grep -q '^name rabbit '; then
+        log "another node named rabbit is registered on epmd port $RABBITMQ_EPMD_PORT" \
+            "(a different CARDBOX_VAR_DIR?); give this one its own RABBITMQ_*_PORT values"
+        return 1
+    fi
+    local port
+    for port in "$RABBITMQ_PORT" "$RABBITMQ_DIST_PORT" "$RABBITMQ_MGMT_PORT"; do
+        if [[ -n "$(ss -Hltn "sport = :$port")" ]]; then
+            log "port $port is already in use: $(ss -Hltnp "sport = :$port" | head -n 1)"
+            return 1
+        fi
+    done
     write_config
     if ! epmd_up; then
         # 9>&- : daemons must not inherit our lock fd, or the next start/stop blocks forever.
@@ -175,8 +191,8 @@ cmd_stop() {
             log "rabbitmqctl cannot reach pid $pid; sending SIGTERM"
             kill -TERM "$pid" 2>/dev/null || true
         fi
-        for ((i = 0; i < 600; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$pid" 2>/dev/null; then
+        for ((i = 0; i < 600; i++)); do alive "$pid" || break; sleep 0.1; done
+        if alive "$pid"; then
             log "pid $pid still alive after 60 s; SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true
         fi

@@ -3,10 +3,12 @@ it). Each test gets its own vhost and its own databases, dropped afterwards."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 from pathlib import Path
 
+import pika
 import psycopg
 import pytest
 import requests
@@ -14,9 +16,13 @@ import requests
 from shared.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-AMQP = "amqp://guest:guest@127.0.0.1:5673"
-MANAGEMENT = "http://127.0.0.1:15673/api"
-POSTGRES = "postgresql://postgres@127.0.0.1:5433/postgres"
+# The same variables as deploy/local/*.sh, so a second pair of servers can serve a second run.
+RABBITMQ_PORT = os.environ.get("RABBITMQ_PORT", "5673")
+MANAGEMENT_PORT = os.environ.get("RABBITMQ_MGMT_PORT", "15673")
+POSTGRES_PORT = os.environ.get("POSTGRES_PORT", "5433")
+AMQP = f"amqp://guest:guest@127.0.0.1:{RABBITMQ_PORT}"
+MANAGEMENT = f"http://127.0.0.1:{MANAGEMENT_PORT}/api"
+POSTGRES = f"postgresql://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
 GUEST = ("guest", "guest")
 
 
@@ -25,11 +31,11 @@ def servers_are_up() -> str | None:
     try:
         requests.get(f"{MANAGEMENT}/overview", auth=GUEST, timeout=3).raise_for_status()
     except requests.RequestException as exc:
-        return f"RabbitMQ management API on 127.0.0.1:15673 ({exc})"
+        return f"RabbitMQ management API on 127.0.0.1:{MANAGEMENT_PORT} ({exc})"
     try:
         psycopg.connect(POSTGRES, connect_timeout=3).close()
     except psycopg.Error as exc:
-        return f"PostgreSQL on 127.0.0.1:5433 ({exc})"
+        return f"PostgreSQL on 127.0.0.1:{POSTGRES_PORT} ({exc})"
     return None
 
 
@@ -79,7 +85,8 @@ def settings(vhost, databases, tmp_path) -> Settings:
         mode="distributed",
         var_dir=tmp_path,
         broker_url=f"{AMQP}/{vhost}",
-        database_url=f"postgresql+psycopg://postgres@127.0.0.1:5433/{prefix}_{{service}}",
+        database_url=f"postgresql+psycopg://postgres@127.0.0.1:{POSTGRES_PORT}/"
+                     f"{prefix}_{{service}}",
         principal_secret="integration-secret-" + "z" * 20,
         max_deliveries=3,
         outbox_poll_interval=0.05,
@@ -100,10 +107,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def queue_depth(vhost: str, queue: str) -> int:
-    """Messages ready plus unacknowledged, as the broker itself counts them."""
-    response = requests.get(f"{MANAGEMENT}/queues/{vhost}/{queue}", auth=GUEST, timeout=10)
-    response.raise_for_status()
-    return response.json().get("messages", 0)
+    """Messages ready in a queue, as the broker counts them now (the management API's figures
+    lag by seconds, and are missing right after a restart)."""
+    connection = pika.BlockingConnection(pika.URLParameters(f"{AMQP}/{vhost}"))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
 
 
 def restart_broker() -> None:

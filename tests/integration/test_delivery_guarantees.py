@@ -60,10 +60,12 @@ def test_a_consumer_killed_after_commit_before_ack_gets_it_again_and_applies_it_
     try:
         assert healthy.stdout.readline().strip() == "ready"
         wait_until(lambda: queue_depth(vhost, QUEUE) == 0, timeout=30,
-                   message="the redelivery to be acked")
+                   message="the redelivery to be taken")
     finally:
         healthy.stdin.close()
-        healthy.wait(timeout=30)
+        assert healthy.wait(timeout=30) == 0
+    # Had the redelivery not been acked, closing the consumer would have put it back.
+    assert queue_depth(vhost, QUEUE) == 0
     assert ledger.rows(ledger_runtime) == [(envelope.id, "a", "exactly once")]
 
 
