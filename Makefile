@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check shared services gateway tests deploy
 
 ## Distributed mode on this machine: RabbitMQ, PostgreSQL, gunicorn per service, consumers,
-## BULK_WORKERS bulk workers; logs under var/log/.
+## BULK_WORKERS bulk workers; logs under var/stack/log/.
 up: $(STAMP)
 	$(BIN)/python deploy/local/stack.py up --bulk-workers $(BULK_WORKERS)
 

@@ -12,6 +12,8 @@ from werkzeug.test import Client
 # Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1).
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailer", "transfer-encoding", "upgrade", "content-length"}
+# The service is addressed by its own URL; the client's Host names the gateway.
+NOT_FORWARDED = HOP_BY_HOP | {"host"}
 
 
 class Backend(Protocol):
@@ -52,7 +54,7 @@ class HttpBackend:
         headers = {
             key[5:].replace("_", "-").title(): value
             for key, value in environ.items()
-            if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP_BY_HOP
+            if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in NOT_FORWARDED
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]

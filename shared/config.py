@@ -10,6 +10,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODES = ("embedded", "distributed")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -96,6 +97,10 @@ class Settings:
                 problems.append(
                     "CARDBOX_PRINCIPAL_SECRET must hold at least 32 characters in distributed mode"
                 )
+        log_level = get("LOG_LEVEL", "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            problems.append(f"CARDBOX_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                            f"got {log_level!r}")
         if database_url and "{service}" not in database_url:
             problems.append(
                 "CARDBOX_DATABASE_URL must contain {service}: each service owns a database")
@@ -118,7 +123,7 @@ class Settings:
             outbox_batch_size=number("OUTBOX_BATCH_SIZE", 500),
             queue_type=queue_type,
             bulk_workers=number("BULK_WORKERS", 2),
-            log_level=get("LOG_LEVEL", "INFO").upper(),
+            log_level=log_level if log_level in LOG_LEVELS else "INFO",
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             fault_exit_before_ack=get("FAULT_EXIT_BEFORE_ACK") == "1",
         )

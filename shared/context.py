@@ -11,6 +11,8 @@ from contextvars import ContextVar
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 _causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
+# Who the work in hand is done for (a shared.auth.Principal); history records it.
+_principal: ContextVar = ContextVar("principal", default=None)
 
 
 def correlation_id() -> str | None:
@@ -31,6 +33,20 @@ def working_on(correlation: str | None, causation: str | None = None) -> Iterato
     finally:
         _correlation_id.reset(tokens[0])
         _causation_id.reset(tokens[1])
+
+
+def principal():
+    """The principal the work in hand is done for, or None outside a request or message."""
+    return _principal.get()
+
+
+@contextmanager
+def acting_as(principal) -> Iterator[None]:
+    token = _principal.set(principal)
+    try:
+        yield
+    finally:
+        _principal.reset(token)
 
 
 class CorrelationFilter(logging.Filter):

@@ -59,8 +59,10 @@ def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None
         g.correlation_id = g.correlation.__enter__()
         if signer is None or request.path in open_paths:
             g.principal = Principal.anonymous()
-            return None
-        g.principal = signer.verify(request.headers.get(PRINCIPAL_HEADER))
+        else:
+            g.principal = signer.verify(request.headers.get(PRINCIPAL_HEADER))
+        g.acting = context.acting_as(g.principal)
+        g.acting.__enter__()
         return None
 
     @app.after_request
@@ -74,9 +76,10 @@ def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None
 
     @app.teardown_request
     def _leave(_exc):
-        correlation = g.pop("correlation", None)
-        if correlation is not None:
-            correlation.__exit__(None, None, None)
+        for scope in ("acting", "correlation"):
+            entered = g.pop(scope, None)
+            if entered is not None:
+                entered.__exit__(None, None, None)
 
     app.register_error_handler(PlatformError, problem_response)
     app.register_error_handler(HTTPException, _http_problem)

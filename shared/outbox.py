@@ -181,6 +181,8 @@ class OutboxRelay:
             listener.start()
         backoff = self.poll_interval
         while not self._stop.is_set():
+            # Cleared before reading, so a commit that lands during the batch wakes us again.
+            self.database.outbox_ready.clear()
             try:
                 while self.relay_once() == self.batch_size and not self._stop.is_set():
                     pass
@@ -195,7 +197,6 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             self.database.outbox_ready.wait(self.poll_interval)
-            self.database.outbox_ready.clear()
         if listener:
             listener.stop()
 

@@ -160,8 +160,9 @@ class ServiceRuntime:
 
 
 def bootstrap(plugin: ServicePlugin, settings: Settings, *, bus: Bus | None = None,
-              migrate: bool = True) -> ServiceRuntime:
-    """Build a service's runtime from settings: engine, bus, topology and (optionally) schema."""
+              migrate: bool = True, declare: bool = True) -> ServiceRuntime:
+    """Build a service's runtime from settings: engine, bus, and (as asked) its schema and
+    its queues. In distributed mode one `migrate` step owns the schema, before any process."""
     database = Database(settings.database_url_for(plugin.name), plugin.name)
     bus = bus or Bus(settings.broker_url, confirm_timeout=settings.confirm_timeout,
                      heartbeat=settings.heartbeat, queue_type=settings.queue_type)
@@ -174,5 +175,6 @@ def bootstrap(plugin: ServicePlugin, settings: Settings, *, bus: Bus | None = No
     )
     if migrate:
         runtime.migrate()
-    runtime.declare_topology()
+    if declare:
+        runtime.declare_topology()
     return runtime

@@ -32,7 +32,7 @@ def consume(name: str) -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_level, f"{name}-consumer")
     (plugin,) = service_plugins([name])
-    runtime = bootstrap(plugin, settings)
+    runtime = bootstrap(plugin, settings, migrate=False)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     runtime.start_background()
@@ -47,7 +47,7 @@ def consume(name: str) -> None:
 def migrate(name: str) -> None:
     settings = Settings.from_env()
     (plugin,) = service_plugins([name])
-    runtime = bootstrap(plugin, settings)
+    runtime = bootstrap(plugin, settings, declare=False)
     runtime.stop()
 
 

@@ -3,6 +3,7 @@
 
     .venv/bin/python deploy/local/stack.py up [--var DIR] [--port 8000] [--bulk-workers N]
                                               [--vhost NAME] [--db-prefix NAME]
+                                              [--set CARDBOX_NAME=VALUE ...]
     .venv/bin/python deploy/local/stack.py status [--var DIR]
     .venv/bin/python deploy/local/stack.py down [--var DIR] [--servers]
 
@@ -70,21 +71,26 @@ def say(message: str) -> None:
 # --- the servers ---------------------------------------------------------------------------
 
 
-def servers_running() -> bool:
-    """Whether our RabbitMQ node and PostgreSQL cluster both run (their scripts' `status`)."""
-    return all(_script(name, "status", quiet=True) == 0 for name in ("rabbitmq", "postgres"))
+SERVERS = ("rabbitmq", "postgres")
+
+
+def servers_running() -> set[str]:
+    """Which of our RabbitMQ node and PostgreSQL cluster run now (their scripts' `status`)."""
+    return {name for name in SERVERS if _script(name, "status", quiet=True) == 0}
 
 
 def start_servers() -> None:
     """Start RabbitMQ and PostgreSQL with their scripts; both are idempotent."""
-    for name in ("rabbitmq", "postgres"):
+    for name in SERVERS:
         if _script(name, "start") != 0:
             raise StackError(f"deploy/local/{name}.sh start failed (its output is above)")
 
 
-def stop_servers() -> None:
-    for name in ("rabbitmq", "postgres"):
-        _script(name, "stop")
+def stop_servers(names: set[str] | tuple[str, ...] = SERVERS) -> None:
+    """Stop the named servers (default both) with their scripts."""
+    for name in SERVERS:
+        if name in names:
+            _script(name, "stop")
 
 
 def _script(name: str, action: str, *, quiet: bool = False) -> int:
@@ -273,6 +279,8 @@ class Stack:
     bulk_workers: int = 0
     ready_timeout: float = 90.0
     secret: str = ""  # empty: the last run's (stack.json), else a new random one
+    # More CARDBOX_* settings for every process, e.g. {"CARDBOX_LOG_LEVEL": "DEBUG"}.
+    settings: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list, init=False)
     # Children of this Python process, so they are reaped rather than left as zombies.
     _children: dict[int, subprocess.Popen] = field(default_factory=dict, init=False, repr=False)
@@ -360,7 +368,10 @@ class Stack:
                              "(another stack? pick --port)")
 
     def _environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        # A shell's CARDBOX_* must not change what `up` starts: settings are passed explicitly.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("CARDBOX_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+        env.update(self.settings)
         env.update(
             CARDBOX_MODE="distributed",
             CARDBOX_BROKER_URL=self.broker_url,
@@ -547,13 +558,18 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--bulk-workers", type=int, default=0, metavar="N")
     up.add_argument("--vhost", default="cardbox")
     up.add_argument("--db-prefix", default="cardbox")
+    up.add_argument("--set", action="append", default=[], metavar="CARDBOX_NAME=VALUE",
+                    help="another setting for every process (repeatable)")
     down.add_argument("--servers", action="store_true")
     return parser
 
 
 def _up(args: argparse.Namespace) -> int:
+    settings = dict(item.partition("=")[::2] for item in args.set)
+    if any(not name.startswith("CARDBOX_") for name in settings):
+        raise StackError("--set takes CARDBOX_NAME=VALUE")
     stack = Stack(args.var, port=args.port, vhost=args.vhost, db_prefix=args.db_prefix,
-                  bulk_workers=args.bulk_workers).up()
+                  bulk_workers=args.bulk_workers, settings=settings).up()
     print(f"Cardbox (distributed) is running on {stack.url}")
     print(f"API docs: {stack.docs_url}   OpenAPI: {stack.url}/api/openapi.json")
     print(f"Logs in {stack.log_dir}; `make down` stops it")

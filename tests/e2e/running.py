@@ -144,7 +144,8 @@ class DistributedStack:
     def __init__(self, var_dir: Path, label: str = "e2e"):
         stacks = stack_module()
         name = unique(f"{label}_")
-        self.started_servers = not stacks.servers_running()
+        # Servers someone else started are theirs: stop only those this stack starts.
+        self.started_servers = set(stacks.SERVERS) - stacks.servers_running()
         self.stack = stacks.Stack(var_dir=var_dir, port=stacks.free_port(), vhost=name,
                                   db_prefix=name)
 
@@ -158,8 +159,7 @@ class DistributedStack:
         try:
             self.stack.destroy()
         finally:
-            if self.started_servers:
-                stacks.stop_servers()
+            stacks.stop_servers(self.started_servers)
 
 
 @contextmanager

@@ -56,3 +56,9 @@ def test_a_signed_principal_verifies_and_a_tampered_one_does_not():
         PrincipalSigner("t" * 32).verify(header)
     with pytest.raises(Unauthenticated):
         signer.verify(None)
+
+
+def test_an_unknown_log_level_is_a_config_error_not_a_crash_later():
+    with pytest.raises(ConfigError, match="CARDBOX_LOG_LEVEL"):
+        Settings.from_env({"CARDBOX_LOG_LEVEL": "nope"})
+    assert Settings.from_env({"CARDBOX_LOG_LEVEL": "debug"}).log_level == "DEBUG"

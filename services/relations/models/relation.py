@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Index, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from services.relations.models.base import Base, now, plain
 from shared.db import JSONType
-from shared.outbox import include_platform_tables
 
 # Fields a caller may set; the rest (id, type, status, version, times) are the service's.
 EDITABLE_FIELDS = ("initials", "first_name", "infix", "last_name", "organisation_name",
                    "birth_date", "emails", "phones", "address")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Relation(Base):
@@ -44,23 +36,43 @@ class Relation(Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column("fields", JSONType, default=dict)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
     # Optimistic locking: an UPDATE that finds another version raises instead of overwriting.
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_relations_created", "created_at", "id"),)
 
     def apply(self, changes: dict[str, Any]) -> dict[str, list[Any]]:
-        """Set the given fields; answer {field: [before, after]} for those that really changed."""
+        """Set standard fields and custom fields (`fields`: {key: value, None removes});
+        answer {field: [before, after]} for what really changed, custom ones as `fields.<key>`."""
         changed: dict[str, list[Any]] = {}
         for name, value in changes.items():
+            if name == "fields":
+                changed.update(self._apply_custom(value))
+                continue
             before = getattr(self, name)
             if before != value:
                 setattr(self, name, value)
-                changed[name] = [_plain(before), _plain(value)]
+                changed[name] = [plain(before), plain(value)]
         if changed:
-            self.updated_at = _now()
+            self.updated_at = now()
+        return changed
+
+    def _apply_custom(self, values: dict[str, Any]) -> dict[str, list[Any]]:
+        current = dict(self.custom_fields or {})
+        changed = {}
+        for key, value in values.items():
+            before = current.get(key)
+            if before == value:
+                continue
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+            changed[f"fields.{key}"] = [before, value]
+        # A new dict, so the ORM sees the JSON column change.
+        self.custom_fields = current
         return changed
 
     def state(self) -> dict[str, Any]:
@@ -73,7 +85,7 @@ class Relation(Base):
             "infix": self.infix,
             "last_name": self.last_name,
             "organisation_name": self.organisation_name,
-            "birth_date": _plain(self.birth_date),
+            "birth_date": plain(self.birth_date),
             "emails": list(self.emails or []),
             "phones": list(self.phones or []),
             "address": self.address,
@@ -81,21 +93,10 @@ class Relation(Base):
             "fields": dict(self.custom_fields or {}),
             "tags": list(self.tags or []),
             "version": self.version,
-            "created_at": _plain(self.created_at),
-            "updated_at": _plain(self.updated_at),
+            "created_at": plain(self.created_at),
+            "updated_at": plain(self.updated_at),
         }
-
 
 
 def etag_of(state: dict[str, Any]) -> str:
     return f'"{state["id"]}.{state["version"]}"'
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # SQLite hands back naive datetimes; they were written in UTC.
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    return value.isoformat() if isinstance(value, date) else value
-
-
-include_platform_tables(Base.metadata)
