@@ -37,6 +37,8 @@ class Settings:
     outbox_batch_size: int = 500
     queue_type: str = "classic"
     bulk_workers: int = 2
+    # ISO country whose dialling rules read a phone number written without +country code.
+    default_country: str = "NL"
     log_level: str = "INFO"
     # Set for gunicorn, whose worker processes add up their metrics in this folder.
     metrics_dir: str | None = None
@@ -97,6 +99,10 @@ class Settings:
                 problems.append(
                     "CARDBOX_PRINCIPAL_SECRET must hold at least 32 characters in distributed mode"
                 )
+        default_country = get("DEFAULT_COUNTRY", "NL").upper()
+        if len(default_country) != 2 or not default_country.isalpha():
+            problems.append(f"CARDBOX_DEFAULT_COUNTRY must be a two-letter ISO country code, "
+                            f"got {default_country!r}")
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
             problems.append(f"CARDBOX_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
@@ -123,6 +129,7 @@ class Settings:
             outbox_batch_size=number("OUTBOX_BATCH_SIZE", 500),
             queue_type=queue_type,
             bulk_workers=number("BULK_WORKERS", 2),
+            default_country=default_country,
             log_level=log_level if log_level in LOG_LEVELS else "INFO",
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             fault_exit_before_ack=get("FAULT_EXIT_BEFORE_ACK") == "1",

@@ -65,3 +65,50 @@ RelationCreated = Event("relations.relations.created", RelationCreatedPayload,
                         description="A relation was registered.")
 RelationUpdated = Event("relations.relations.updated", RelationUpdatedPayload,
                         description="Fields of a relation changed; carries the whole new state.")
+
+
+class BatchEntrySchema(Schema):
+    relation = fields.Nested(RelationStateSchema, required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)),
+                          required=True)
+
+
+class RelationsBatchUpdatedPayload(Schema):
+    entries = fields.List(fields.Nested(BatchEntrySchema), required=True)
+    # The bulk job that made the change, when one did.
+    job = fields.String(allow_none=True, load_default=None)
+
+
+class FieldOptionSchema(Schema):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class FieldDefinitionSchema(Schema):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    type = fields.String(required=True)
+    options = fields.List(fields.Nested(FieldOptionSchema), required=True)
+    required = fields.Boolean(required=True)
+    applies_to = fields.List(fields.String(), required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class FieldPayload(Schema):
+    field = fields.Nested(FieldDefinitionSchema, required=True)
+
+
+class FieldDeletedPayload(Schema):
+    key = fields.String(required=True)
+
+
+RelationsBatchUpdated = Event(
+    "relations.relations.batch_updated", RelationsBatchUpdatedPayload,
+    description="Many relations changed in one transaction: one entry per relation.")
+FieldDefined = Event("relations.fields.defined", FieldPayload,
+                     description="A custom field was added to the relation card.")
+FieldChanged = Event("relations.fields.changed", FieldPayload,
+                     description="A custom field's label, options or rules changed.")
+FieldDeleted = Event("relations.fields.deleted", FieldDeletedPayload,
+                     description="A custom field was removed, with its values.")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.relations import api
+from services.relations.api import BLUEPRINTS
 from services.relations.handlers import RelationsUnitOfWork
 from services.relations.models import Base
 from shared.plugins import ServicePlugin
@@ -12,7 +12,7 @@ plugin = ServicePlugin(
     title="Cardbox relations",
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=(api.relations,),
+    blueprints=BLUEPRINTS,
     events={},  # relations listens to nobody
     commands={},
     uow_class=RelationsUnitOfWork,

@@ -8,9 +8,11 @@ from services.relations.messages import (
     STATUSES,
     AddressSchema,
     EmailSchema,
+    FieldDefinitionSchema,
     PhoneSchema,
     RelationStateSchema,
 )
+from services.relations.models.fields import FIELD_TYPES
 from shared.pagination import MAX_LIMIT
 
 
@@ -28,6 +30,8 @@ class RelationFieldsSchema(Schema):
     emails = fields.List(fields.Nested(EmailSchema), validate=validate.Length(max=20))
     phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=20))
     address = fields.Nested(AddressSchema, allow_none=True)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Raw(
+        allow_none=True), metadata={"description": "Custom field values by key; null removes."})
 
 
 class RelationCreateSchema(RelationFieldsSchema):
@@ -49,9 +53,12 @@ class RelationSchema(RelationStateSchema):
     pass
 
 
-class RelationListArgs(Schema):
+class PageArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = fields.String()
+
+
+class RelationListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf(RELATION_TYPES))
 
@@ -59,3 +66,64 @@ class RelationListArgs(Schema):
 class RelationPageSchema(Schema):
     items = fields.List(fields.Nested(RelationSchema), required=True)
     next_cursor = fields.String(allow_none=True)
+
+
+class FeedArgs(PageArgs):
+    include_mine = fields.Boolean(load_default=False, metadata={
+        "description": "Also show the changes made by the caller."})
+
+
+class HistoryEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    relation_id = fields.String(required=True)
+    at = fields.String(required=True)
+    principal = fields.String(required=True)
+    via = fields.String(required=True, metadata={"description": "api, bulk, merge or system"})
+    via_ref = fields.String(allow_none=True, metadata={
+        "description": "The request's correlation id, the bulk job or the merge."})
+    field = fields.String(required=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+
+
+class HistoryPageSchema(Schema):
+    items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
+class FieldOptionInput(fields.Field):
+    """An option: a plain label, or {"key", "label"} to keep a key while renaming."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, dict) and set(value) == {"key", "label"} and all(
+                isinstance(v, str) and v.strip() for v in value.values()):
+            return {"key": value["key"].strip(), "label": value["label"].strip()}
+        raise SchemaError('an option is a label or {"key": ..., "label": ...}')
+
+
+class FieldChangeSchema(Schema):
+    label = fields.String(validate=validate.Length(min=1, max=200))
+    options = fields.List(FieldOptionInput(), validate=validate.Length(max=500))
+    required = fields.Boolean()
+    applies_to = fields.List(fields.String(validate=validate.OneOf(RELATION_TYPES)),
+                             validate=validate.Length(min=1))
+
+
+class FieldCreateSchema(FieldChangeSchema):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    applies_to = fields.List(fields.String(validate=validate.OneOf(RELATION_TYPES)),
+                             load_default=lambda: list(RELATION_TYPES),
+                             validate=validate.Length(min=1))
+
+
+class FieldSchema(FieldDefinitionSchema):
+    pass
+
+
+class ConfirmArgs(Schema):
+    confirm = fields.Boolean(load_default=False, metadata={
+        "description": "Go ahead although relations hold the values this removes."})

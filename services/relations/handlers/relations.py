@@ -1,29 +1,33 @@
-"""What the relations service does, one function per message; HTTP and the bus share these."""
+"""The relation card: register, read, list, change."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from services.relations.contacts import normalised_contacts
+from services.relations.custom_fields import check_values, missing_required
+from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationCreated, RelationUpdated
 from services.relations.models import EDITABLE_FIELDS, Relation
-from services.relations.repository import RelationRepository
-from shared.db import UnitOfWork
+from services.relations.models.base import now
 from shared.errors import PreconditionFailed, ValidationFailed
 
 
-class RelationsUnitOfWork(UnitOfWork):
-    @property
-    def relations(self) -> RelationRepository:
-        return RelationRepository(self.session)
-
-
-def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: str,
+                    via: Via | None = None) -> dict[str, Any]:
+    """Register a relation; `region` is the country its phone numbers are dialled in."""
     with uow:
-        relation = Relation(type=data["type"], status="active", custom_fields={}, tags=[])
-        given = {name: data[name] for name in EDITABLE_FIELDS if name in data}
-        relation.apply(_with_primary(given))
+        created = now()
+        relation = Relation(type=data["type"], status="active", custom_fields={}, tags=[],
+                            created_at=created, updated_at=created)
+        changes = _checked_changes(uow, relation.type, data, region)
+        missing_required(uow.fields.all(), relation.type, changes.get("fields", {}))
+        changed = relation.apply(changes)
+        relation.updated_at = created
         _check_card(relation)
         uow.relations.add(relation)
+        uow.record(relation.id, {"created": [None, relation.type], **changed},
+                   via or Via.api())
         state = relation.state()
         uow.emit(RelationCreated, {"relation": state}, aggregate_id=relation.id)
         uow.commit()
@@ -31,7 +35,8 @@ def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any]) -> dict[str,
 
 
 def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[str, Any],
-                    expected_version: int) -> dict[str, Any]:
+                    expected_version: int, *, region: str,
+                    via: Via | None = None) -> dict[str, Any]:
     """Apply a partial update made against `expected_version` (412 if someone got there first)."""
     with uow:
         relation = uow.relations.get(relation_id)
@@ -40,10 +45,11 @@ def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[st
                 f"relation {relation_id} is at version {relation.version}, not "
                 f"{expected_version}: reload it and apply your change again",
                 current_version=relation.version)
-        changed = relation.apply(_with_primary(changes))
+        changed = relation.apply(_checked_changes(uow, relation.type, changes, region))
         _check_card(relation)
         if changed:
             uow.session.flush()  # bumps the version, or raises if a concurrent write won
+            uow.record(relation.id, changed, via or Via.api())
             uow.emit(RelationUpdated, {"relation": relation.state(), "changes": changed},
                      aggregate_id=relation.id)
         state = relation.state()
@@ -62,14 +68,19 @@ def list_relations(uow: RelationsUnitOfWork, **criteria: Any) -> tuple[list[dict
         return [relation.state() for relation in relations], next_cursor
 
 
-def _with_primary(changes: dict[str, Any]) -> dict[str, Any]:
-    """The first e-mail address and phone number are primary unless another was chosen."""
-    normalised = dict(changes)
-    for plural in ("emails", "phones"):
-        entries = changes.get(plural)
-        if entries and not any(entry.get("primary") for entry in entries):
-            normalised[plural] = [dict(entries[0], primary=True), *entries[1:]]
-    return normalised
+def _checked_changes(uow: RelationsUnitOfWork, relation_type: str, data: dict[str, Any],
+                     region: str) -> dict[str, Any]:
+    changes = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+    changes = normalised_contacts(changes, _region_of(data, region))
+    if "fields" in data:
+        changes["fields"] = check_values(uow.fields.all(), relation_type, data["fields"])
+    return changes
+
+
+def _region_of(data: dict[str, Any], default: str) -> str:
+    """Numbers are read as dialled in the relation's own country, else the installation's."""
+    country = (data.get("address") or {}).get("country")
+    return (country or default).upper()
 
 
 def _check_card(relation: Relation) -> None:

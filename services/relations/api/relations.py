@@ -1,14 +1,18 @@
-"""The relations HTTP API (mounted under /api/relations by the gateway)."""
+"""Relations: the card of a person or organisation, and its history."""
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.relations import handlers
+from services.relations.api.common import region, uow
+from services.relations.handlers import history
+from services.relations.handlers import relations as handlers
 from services.relations.models import etag_of
 from services.relations.schemas import (
+    HistoryPageSchema,
+    PageArgs,
     RelationCreateSchema,
     RelationListArgs,
     RelationPageSchema,
@@ -19,10 +23,6 @@ from shared.errors import PreconditionFailed, PreconditionRequired
 
 relations = Blueprint("relations", __name__, url_prefix="/api/relations/relations",
                       description="Persons and organisations: the relation card.")
-
-
-def _uow() -> handlers.RelationsUnitOfWork:
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
 
 
 def _expected_version(relation_id: str) -> int:
@@ -46,7 +46,7 @@ class Relations(MethodView):
     def get(self, args):
         """List relations, oldest first, a page at a time."""
         items, next_cursor = handlers.list_relations(
-            _uow(), limit=args["limit"], cursor=args.get("cursor"), status=args.get("status"),
+            uow(), limit=args["limit"], cursor=args.get("cursor"), status=args.get("status"),
             relation_type=args.get("type"))
         return {"items": items, "next_cursor": next_cursor}
 
@@ -54,7 +54,7 @@ class Relations(MethodView):
     @relations.response(201, RelationSchema)
     def post(self, data):
         """Register a person or an organisation."""
-        state = handlers.create_relation(_uow(), data)
+        state = handlers.create_relation(uow(), data, region=region())
         headers = {"ETag": etag_of(state),
                    "Location": url_for("relations.Relation", relation_id=state["id"])}
         return state, 201, headers
@@ -65,13 +65,24 @@ class Relation(MethodView):
     @relations.response(200, RelationSchema)
     def get(self, relation_id):
         """Read one relation; its ETag goes into If-Match when you change it."""
-        state = handlers.get_relation(_uow(), relation_id)
+        state = handlers.get_relation(uow(), relation_id)
         return state, 200, {"ETag": etag_of(state)}
 
     @relations.arguments(RelationPatchSchema)
     @relations.response(200, RelationSchema)
     def patch(self, changes, relation_id):
         """Change some fields of a relation (If-Match required; 412 if it changed meanwhile)."""
-        state = handlers.update_relation(_uow(), relation_id, changes,
-                                         _expected_version(relation_id))
+        state = handlers.update_relation(uow(), relation_id, changes,
+                                         _expected_version(relation_id), region=region())
         return state, 200, {"ETag": etag_of(state)}
+
+
+@relations.get("/<relation_id>/history")
+@relations.arguments(PageArgs, location="query")
+@relations.response(200, HistoryPageSchema)
+def relation_history(args, relation_id):
+    """Every change to one relation, newest first: who, when, which field, from what to what,
+    and through what (API call, bulk job, merge)."""
+    items, next_cursor = history.relation_history(uow(), relation_id, limit=args["limit"],
+                                                  cursor=args.get("cursor"))
+    return {"items": items, "next_cursor": next_cursor}

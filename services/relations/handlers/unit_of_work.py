@@ -1,0 +1,55 @@
+"""The relations unit of work: repositories, and the history every change leaves behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.relations.models import HistoryEntry
+from services.relations.repository import FieldRepository, HistoryRepository, RelationRepository
+from shared import context
+from shared.db import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Via:
+    """Through what a change came: an API call, a bulk job, a merge, the system itself."""
+
+    kind: str
+    ref: str | None = None
+
+    @classmethod
+    def api(cls) -> Via:
+        return cls("api", context.correlation_id())
+
+    @classmethod
+    def bulk(cls, job_id: str) -> Via:
+        return cls("bulk", job_id)
+
+    @classmethod
+    def merge(cls, merge_id: str) -> Via:
+        return cls("merge", merge_id)
+
+
+class RelationsUnitOfWork(UnitOfWork):
+    @property
+    def relations(self) -> RelationRepository:
+        return RelationRepository(self.session)
+
+    @property
+    def fields(self) -> FieldRepository:
+        return FieldRepository(self.session)
+
+    @property
+    def history(self) -> HistoryRepository:
+        return HistoryRepository(self.session)
+
+    def record(self, relation_id: str, changes: dict[str, list[Any]], via: Via) -> None:
+        """One history row per changed field, stamped with who and through what."""
+        principal = context.principal()
+        who = principal.label if principal is not None else "system"
+        self.session.add_all(
+            HistoryEntry(relation_id=relation_id, principal=who, via=via.kind, via_ref=via.ref,
+                         field=field, before=before, after=after)
+            for field, (before, after) in changes.items()
+        )
