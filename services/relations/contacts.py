@@ -17,6 +17,13 @@ _REASONS = {
     phonenumbers.NumberParseException.TOO_LONG: "too long",
 }
 
+_LENGTH_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "misses its area code",
+}
+
 
 def e164(number: str, region: str) -> str:
     """`number` in E.164 (+31612345678), read as dialled in `region`; ValueError says why not."""
@@ -24,8 +31,9 @@ def e164(number: str, region: str) -> str:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException as exc:
         raise ValueError(_REASONS.get(exc.error_type, str(exc))) from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise ValueError("not a possible number: wrong length for its country")
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise ValueError(_LENGTH_REASONS.get(possible, "wrong length for its country"))
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("not a valid number in its country")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -15,7 +15,7 @@ class EmailSchema(Schema):
 
 
 class PhoneSchema(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=3, max=40))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     primary = fields.Boolean(load_default=False)
 
@@ -43,7 +43,7 @@ class RelationStateSchema(Schema):
     phones = fields.List(fields.Nested(PhoneSchema), required=True)
     address = fields.Nested(AddressSchema, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    fields_ = fields.Dict(data_key="fields", required=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", required=True)
     tags = fields.List(fields.String(), required=True)
     version = fields.Integer(required=True)
     created_at = fields.String(required=True)

@@ -30,8 +30,9 @@ class RelationFieldsSchema(Schema):
     emails = fields.List(fields.Nested(EmailSchema), validate=validate.Length(max=20))
     phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=20))
     address = fields.Nested(AddressSchema, allow_none=True)
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Raw(
-        allow_none=True), metadata={"description": "Custom field values by key; null removes."})
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.String(),
+                          values=fields.Raw(allow_none=True),
+                          metadata={"description": "Custom field values by key; null removes."})
 
 
 class RelationCreateSchema(RelationFieldsSchema):

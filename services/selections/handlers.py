@@ -20,16 +20,27 @@ class SelectionsUnitOfWork(UnitOfWork):
 
 def absorb_relation_state(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Keep the newest state of a relation; an older or repeated event changes nothing."""
-    state = event.payload["relation"]
     with uow:
-        view = uow.read_model.get(state["id"])
-        if view is None:
-            view = RelationView(id=state["id"])
-            uow.read_model.add(view)
-        elif view.version >= state["version"]:
-            return
-        view.absorb(state, datetime.now(UTC))
+        _absorb(uow, event.payload["relation"])
         uow.commit()
+
+
+def absorb_batch(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """Many relations changed in one transaction upstream: absorb them in one here too."""
+    with uow:
+        for entry in event.payload["entries"]:
+            _absorb(uow, entry["relation"])
+        uow.commit()
+
+
+def _absorb(uow: SelectionsUnitOfWork, state: dict[str, Any]) -> None:
+    view = uow.read_model.get(state["id"])
+    if view is None:
+        view = RelationView(id=state["id"])
+        uow.read_model.add(view)
+    elif view.version >= state["version"]:
+        return
+    view.absorb(state, datetime.now(UTC))
 
 
 def count_matching(uow: SelectionsUnitOfWork, filter_node: Any) -> int:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.relations.messages import RelationCreated, RelationUpdated
+from services.relations.messages import RelationCreated, RelationsBatchUpdated, RelationUpdated
 from services.selections import api, handlers
 from services.selections.models import Base
 from shared.plugins import ServicePlugin
@@ -16,6 +16,7 @@ plugin = ServicePlugin(
     events={
         RelationCreated: handlers.absorb_relation_state,
         RelationUpdated: handlers.absorb_relation_state,
+        RelationsBatchUpdated: handlers.absorb_batch,
     },
     uow_class=handlers.SelectionsUnitOfWork,
 )
