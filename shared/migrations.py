@@ -21,7 +21,8 @@ def alembic_config(migrations_dir, engine: Engine) -> Config:
     return config
 
 
-def upgrade(migrations_dir, engine: Engine, revision: str = "head") -> None:
+def upgrade(migrations_dir, engine: Engine, revision: str = "heads") -> None:
+    # "heads": resources developed side by side may add parallel branches until merged.
     command.upgrade(alembic_config(migrations_dir, engine), revision)
 
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from services.relations.api.common import uow
 from services.relations.handlers import history
-from services.relations.schemas import FeedArgs, HistoryPageSchema
+from services.relations.schemas.relations import FeedArgs, HistoryPageSchema
 from shared import context
 
 feed = Blueprint("feed", __name__, url_prefix="/api/relations/feed",

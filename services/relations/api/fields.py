@@ -5,8 +5,8 @@ from flask_smorest import Blueprint
 
 from services.relations.api.common import uow
 from services.relations.handlers import fields as handlers
-from services.relations.schemas import (
-    ConfirmArgs,
+from services.relations.schemas.common import ConfirmArgs
+from services.relations.schemas.fields import (
     FieldChangeSchema,
     FieldCreateSchema,
     FieldSchema,

@@ -10,9 +10,9 @@ from services.relations.api.common import region, uow
 from services.relations.handlers import history
 from services.relations.handlers import relations as handlers
 from services.relations.models import etag_of
-from services.relations.schemas import (
+from services.relations.schemas.common import PageArgs
+from services.relations.schemas.relations import (
     HistoryPageSchema,
-    PageArgs,
     RelationCreateSchema,
     RelationListArgs,
     RelationPageSchema,

@@ -1,4 +1,4 @@
-"""Bodies of the relations HTTP API."""
+"""Bodies of the relation card API: the card, its lists, its history."""
 
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
@@ -8,12 +8,10 @@ from services.relations.messages import (
     STATUSES,
     AddressSchema,
     EmailSchema,
-    FieldDefinitionSchema,
     PhoneSchema,
     RelationStateSchema,
 )
-from services.relations.models.fields import FIELD_TYPES
-from shared.pagination import MAX_LIMIT
+from services.relations.schemas.common import PageArgs
 
 
 def _name(max_length: int) -> fields.String:
@@ -54,11 +52,6 @@ class RelationSchema(RelationStateSchema):
     pass
 
 
-class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
-
-
 class RelationListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf(RELATION_TYPES))
@@ -90,41 +83,3 @@ class HistoryEntrySchema(Schema):
 class HistoryPageSchema(Schema):
     items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
     next_cursor = fields.String(allow_none=True)
-
-
-class FieldOptionInput(fields.Field):
-    """An option: a plain label, or {"key", "label"} to keep a key while renaming."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, dict) and set(value) == {"key", "label"} and all(
-                isinstance(v, str) and v.strip() for v in value.values()):
-            return {"key": value["key"].strip(), "label": value["label"].strip()}
-        raise SchemaError('an option is a label or {"key": ..., "label": ...}')
-
-
-class FieldChangeSchema(Schema):
-    label = fields.String(validate=validate.Length(min=1, max=200))
-    options = fields.List(FieldOptionInput(), validate=validate.Length(max=500))
-    required = fields.Boolean()
-    applies_to = fields.List(fields.String(validate=validate.OneOf(RELATION_TYPES)),
-                             validate=validate.Length(min=1))
-
-
-class FieldCreateSchema(FieldChangeSchema):
-    key = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
-    applies_to = fields.List(fields.String(validate=validate.OneOf(RELATION_TYPES)),
-                             load_default=lambda: list(RELATION_TYPES),
-                             validate=validate.Length(min=1))
-
-
-class FieldSchema(FieldDefinitionSchema):
-    pass
-
-
-class ConfirmArgs(Schema):
-    confirm = fields.Boolean(load_default=False, metadata={
-        "description": "Go ahead although relations hold the values this removes."})

@@ -1,0 +1,1 @@
+"""Bodies of the relations HTTP API, a module a resource (views import from those modules)."""
