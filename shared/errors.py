@@ -49,6 +49,10 @@ class Conflict(PlatformError):
     status, code, title = 409, "conflict", "Conflict"
 
 
+class Gone(PlatformError):
+    status, code, title = 410, "gone", "Gone for good"
+
+
 class PreconditionFailed(PlatformError):
     status, code, title = 412, "precondition_failed", "The resource has changed"
 
@@ -80,6 +84,7 @@ _BY_CODE = {
         ValidationFailed,
         NotFound,
         Conflict,
+        Gone,
         PreconditionFailed,
         PreconditionRequired,
         Unauthenticated,

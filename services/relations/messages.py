@@ -6,6 +6,8 @@ from shared.messages import Event
 
 RELATION_TYPES = ("person", "organisation")
 STATUSES = ("active", "archived")
+# What is left of a relation merged into another or deleted: its id, and where it went.
+TOMBSTONES = ("merged", "deleted")
 
 
 class EmailSchema(Schema):
@@ -43,6 +45,8 @@ class RelationStateSchema(Schema):
     phones = fields.List(fields.Nested(PhoneSchema), required=True)
     address = fields.Nested(AddressSchema, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    archived_reason = fields.String(allow_none=True)
+    archived_at = fields.String(allow_none=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", required=True)
     tags = fields.List(fields.String(), required=True)
     version = fields.Integer(required=True)
@@ -112,3 +116,161 @@ FieldChanged = Event("relations.fields.changed", FieldPayload,
                      description="A custom field's label, options or rules changed.")
 FieldDeleted = Event("relations.fields.deleted", FieldDeletedPayload,
                      description="A custom field was removed, with its values.")
+
+
+class LifecycleEntrySchema(Schema):
+    relation = fields.Nested(RelationStateSchema, required=True)
+
+
+class RelationsArchivedPayload(Schema):
+    entries = fields.List(fields.Nested(LifecycleEntrySchema), required=True)
+    reason = fields.String(required=True)
+    job = fields.String(allow_none=True, load_default=None)
+
+
+class RelationsRestoredPayload(Schema):
+    entries = fields.List(fields.Nested(LifecycleEntrySchema), required=True)
+    job = fields.String(allow_none=True, load_default=None)
+
+
+class RelationsDeletedPayload(Schema):
+    relation_ids = fields.List(fields.String(), required=True)
+    job = fields.String(allow_none=True, load_default=None)
+
+
+RelationsArchived = Event("relations.relations.archived", RelationsArchivedPayload,
+                          description="Relations were archived, with the reason.")
+RelationsRestored = Event("relations.relations.restored", RelationsRestoredPayload,
+                          description="Archived relations are active again.")
+RelationsDeleted = Event("relations.relations.deleted", RelationsDeletedPayload,
+                         description="Relations were erased for good; their ids are tombstones.")
+
+
+class FunctionStateSchema(Schema):
+    """A function: `relation_id` holds `role` at `organisation_id` from start to end date (the
+    last day held). `active` is as of the event; a read model should re-derive it from the dates."""
+
+    id = fields.String(required=True)
+    relation_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    role = fields.String(required=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(allow_none=True, required=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class FunctionPayload(Schema):
+    function = fields.Nested(FunctionStateSchema, required=True)
+    # field -> [before, after]; empty when a function is added or deleted.
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)),
+                          load_default=dict)
+
+
+FunctionAdded = Event("relations.functions.added", FunctionPayload,
+                      description="A relation took up a role at another relation.")
+FunctionChanged = Event("relations.functions.changed", FunctionPayload,
+                        description="A function's role or period changed (not its ending).")
+FunctionEnded = Event("relations.functions.ended", FunctionPayload,
+                      description="A function that had no end date got one.")
+FunctionDeleted = Event("relations.functions.deleted", FunctionPayload,
+                        description="A function was removed as if never held; its last state.")
+
+
+class ContactMomentStateSchema(Schema):
+    id = fields.String(required=True)
+    relation_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    at = fields.String(required=True, metadata={"description": "When it happened (UTC)."})
+    subject = fields.String(required=True)
+    note = fields.String(allow_none=True, required=True)
+    by = fields.String(required=True, metadata={"description": "Who recorded it."})
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class ContactMomentPayload(Schema):
+    contact_moment = fields.Nested(ContactMomentStateSchema, required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)),
+                          load_default=dict)
+
+
+ContactMomentRecorded = Event("relations.contact_moments.recorded", ContactMomentPayload,
+                              description="A contact with a relation was recorded.")
+ContactMomentChanged = Event("relations.contact_moments.changed", ContactMomentPayload,
+                             description="A recorded contact moment was corrected.")
+ContactMomentDeleted = Event("relations.contact_moments.deleted", ContactMomentPayload,
+                             description="A contact moment was removed; its last state.")
+
+
+class DefinitionSchema(Schema):
+    """A tag or dossier action definition."""
+
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    description = fields.String(allow_none=True, required=True)
+    category = fields.String(allow_none=True, required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class DefinitionPayload(Schema):
+    definition = fields.Nested(DefinitionSchema, required=True)
+
+
+class DefinitionDeletedPayload(Schema):
+    key = fields.String(required=True)
+
+
+TagDefined = Event("relations.tags.defined", DefinitionPayload,
+                   description="A tag relations can carry was defined.")
+TagChanged = Event("relations.tags.changed", DefinitionPayload,
+                   description="A tag's label, description or category changed.")
+TagDeleted = Event("relations.tags.deleted", DefinitionDeletedPayload,
+                   description="A tag no relation held was deleted.")
+DossierActionDefined = Event("relations.dossier_actions.defined", DefinitionPayload,
+                             description="An action dossiers can carry was defined.")
+DossierActionChanged = Event("relations.dossier_actions.changed", DefinitionPayload,
+                             description="A dossier action's label, description or category "
+                                         "changed.")
+DossierActionDeleted = Event("relations.dossier_actions.deleted", DefinitionDeletedPayload,
+                             description="A dossier action no dossier held was deleted.")
+
+
+class DossierStateSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "household or case"})
+    actions = fields.List(fields.String(), required=True, metadata={
+        "description": "Action keys; each applies to every member."})
+    member_ids = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class DossierPayload(Schema):
+    dossier = fields.Nested(DossierStateSchema, required=True)
+
+
+class DossiersPayload(Schema):
+    dossiers = fields.List(fields.Nested(DossierStateSchema), required=True)
+
+
+class DossierDeletedPayload(Schema):
+    id = fields.String(required=True)
+    member_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "Who were members until the dossier went."})
+
+
+DossierCreated = Event("relations.dossiers.created", DossierPayload,
+                       description="A dossier was opened; its whole state.")
+DossierChanged = Event("relations.dossiers.changed", DossierPayload,
+                       description="A dossier's name, kind, members or actions changed; its "
+                                   "whole new state.")
+DossiersBatchChanged = Event("relations.dossiers.batch_changed", DossiersPayload,
+                             description="Many dossiers changed in one transaction; the whole "
+                                         "new state of each.")
+DossierDeleted = Event("relations.dossiers.deleted", DossierDeletedPayload,
+                       description="A dossier was deleted, with its memberships and actions.")

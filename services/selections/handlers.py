@@ -26,10 +26,18 @@ def absorb_relation_state(event: Envelope, uow: SelectionsUnitOfWork) -> None:
 
 
 def absorb_batch(event: Envelope, uow: SelectionsUnitOfWork) -> None:
-    """Many relations changed in one transaction upstream: absorb them in one here too."""
+    """Many relations changed in one transaction upstream (a batch update, an archive, a
+    restore): absorb them in one here too."""
     with uow:
         for entry in event.payload["entries"]:
             _absorb(uow, entry["relation"])
+        uow.commit()
+
+
+def forget_relations(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """Deleted relations leave the read model: nothing may find them any more."""
+    with uow:
+        uow.read_model.remove(event.payload["relation_ids"])
         uow.commit()
 
 

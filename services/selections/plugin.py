@@ -2,7 +2,14 @@
 
 from pathlib import Path
 
-from services.relations.messages import RelationCreated, RelationsBatchUpdated, RelationUpdated
+from services.relations.messages import (
+    RelationCreated,
+    RelationsArchived,
+    RelationsBatchUpdated,
+    RelationsDeleted,
+    RelationsRestored,
+    RelationUpdated,
+)
 from services.selections import api, handlers
 from services.selections.models import Base
 from shared.plugins import ServicePlugin
@@ -17,6 +24,9 @@ plugin = ServicePlugin(
         RelationCreated: handlers.absorb_relation_state,
         RelationUpdated: handlers.absorb_relation_state,
         RelationsBatchUpdated: handlers.absorb_batch,
+        RelationsArchived: handlers.absorb_batch,
+        RelationsRestored: handlers.absorb_batch,
+        RelationsDeleted: handlers.forget_relations,
     },
     uow_class=handlers.SelectionsUnitOfWork,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from services.selections.models import RelationView
@@ -18,6 +18,9 @@ class ReadModel:
 
     def add(self, view: RelationView) -> None:
         self.session.add(view)
+
+    def remove(self, relation_ids: list[str]) -> None:
+        self.session.execute(delete(RelationView).where(RelationView.id.in_(relation_ids)))
 
     def count(self, condition: ColumnElement[bool]) -> int:
         return self.session.scalar(select(func.count()).select_from(RelationView)

@@ -2,6 +2,7 @@
 
 from services.relations.api.feed import feed
 from services.relations.api.fields import custom_fields
+from services.relations.api.lifecycle import lifecycle_api
 from services.relations.api.relations import relations
 
-BLUEPRINTS = (relations, custom_fields, feed)
+BLUEPRINTS = (relations, lifecycle_api, custom_fields, feed)

@@ -10,7 +10,7 @@ from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationCreated, RelationUpdated
 from services.relations.models import EDITABLE_FIELDS, Relation
 from services.relations.models.base import now
-from shared.errors import PreconditionFailed, ValidationFailed
+from shared.errors import Gone, PreconditionFailed, ValidationFailed
 
 
 def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: str,
@@ -39,7 +39,7 @@ def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[st
                     via: Via | None = None) -> dict[str, Any]:
     """Apply a partial update made against `expected_version` (412 if someone got there first)."""
     with uow:
-        relation = uow.relations.get(relation_id)
+        relation = uow.relations.live(relation_id)
         if relation.version != expected_version:
             raise PreconditionFailed(
                 f"relation {relation_id} is at version {relation.version}, not "
@@ -58,8 +58,14 @@ def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[st
 
 
 def get_relation(uow: RelationsUnitOfWork, relation_id: str) -> dict[str, Any]:
+    """The relation's state; a merged one says where it went, a deleted one is gone (410)."""
     with uow:
-        return uow.relations.get(relation_id).state()
+        relation = uow.relations.get(relation_id)
+        if relation.status == "merged":
+            return {"id": relation.id, "merged_into": relation.merged_into}
+        if relation.status == "deleted":
+            raise Gone(f"relation {relation_id} was deleted", id=relation_id, status="deleted")
+        return relation.state()
 
 
 def list_relations(uow: RelationsUnitOfWork, **criteria: Any) -> tuple[list[dict], str | None]:

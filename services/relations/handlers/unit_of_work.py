@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.relations.models import HistoryEntry
-from services.relations.repository import FieldRepository, HistoryRepository, RelationRepository
+from services.relations.repository import (
+    ContactMomentRepository,
+    DossierActionRepository,
+    DossierRepository,
+    FieldRepository,
+    FunctionRepository,
+    HistoryRepository,
+    RelationRepository,
+    TagRepository,
+)
 from shared import context
 from shared.db import UnitOfWork
 
@@ -43,6 +52,26 @@ class RelationsUnitOfWork(UnitOfWork):
     @property
     def history(self) -> HistoryRepository:
         return HistoryRepository(self.session)
+
+    @property
+    def functions(self) -> FunctionRepository:
+        return FunctionRepository(self.session)
+
+    @property
+    def contact_moments(self) -> ContactMomentRepository:
+        return ContactMomentRepository(self.session)
+
+    @property
+    def tags(self) -> TagRepository:
+        return TagRepository(self.session)
+
+    @property
+    def dossiers(self) -> DossierRepository:
+        return DossierRepository(self.session)
+
+    @property
+    def dossier_actions(self) -> DossierActionRepository:
+        return DossierActionRepository(self.session)
 
     def record(self, relation_id: str, changes: dict[str, list[Any]], via: Via) -> None:
         """One history row per changed field, stamped with who and through what."""

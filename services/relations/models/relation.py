@@ -32,7 +32,11 @@ class Relation(Base):
     emails: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     phones: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # active | archived | merged (a tombstone pointing at `merged_into`) | deleted (a tombstone)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    archived_reason: Mapped[str | None] = mapped_column(String(500))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into: Mapped[str | None] = mapped_column(String(36))
     custom_fields: Mapped[dict[str, Any]] = mapped_column("fields", JSONType, default=dict)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -75,6 +79,15 @@ class Relation(Base):
         self.custom_fields = current
         return changed
 
+    def display_name(self) -> str:
+        """How a person reads the relation: "Jan van der Berg", "J. van der Berg" or "Acme"."""
+        if self.status == "deleted":
+            return "deleted relation"
+        if self.type == "organisation":
+            return self.organisation_name or ""
+        given = self.first_name or self.initials
+        return " ".join(part for part in (given, self.infix, self.last_name) if part)
+
     def state(self) -> dict[str, Any]:
         """The relation as the contract shapes it, JSON-ready."""
         return {
@@ -90,6 +103,8 @@ class Relation(Base):
             "phones": list(self.phones or []),
             "address": self.address,
             "status": self.status,
+            "archived_reason": self.archived_reason,
+            "archived_at": plain(self.archived_at),
             "fields": dict(self.custom_fields or {}),
             "tags": list(self.tags or []),
             "version": self.version,

@@ -1,7 +1,13 @@
 """The queries of the relations service, a module a resource."""
 
+from services.relations.repository.contact_moments import ContactMomentRepository
+from services.relations.repository.dossiers import DossierActionRepository, DossierRepository
 from services.relations.repository.fields import FieldRepository
+from services.relations.repository.functions import FunctionRepository
 from services.relations.repository.history import HistoryRepository
 from services.relations.repository.relations import RelationRepository
+from services.relations.repository.tags import TagRepository
 
-__all__ = ["FieldRepository", "HistoryRepository", "RelationRepository"]
+__all__ = ["ContactMomentRepository", "FieldRepository", "FunctionRepository", "HistoryRepository",
+           "RelationRepository"]
+__all__ += ["DossierActionRepository", "DossierRepository", "TagRepository"]

@@ -8,7 +8,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import Conflict, Gone, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -22,6 +22,22 @@ class RelationRepository:
             raise NotFound(f"relation {relation_id} does not exist")
         return relation
 
+    def live(self, relation_id: str) -> Relation:
+        """A relation that can still change: deleted ones are gone, merged ones moved."""
+        relation = self.get(relation_id)
+        if relation.status == "deleted":
+            raise Gone(f"relation {relation_id} was deleted", id=relation_id, status="deleted")
+        if relation.status == "merged":
+            raise Conflict(f"relation {relation_id} was merged into {relation.merged_into}; "
+                           "change that one instead", id=relation_id,
+                           merged_into=relation.merged_into)
+        return relation
+
+    def many(self, relation_ids: list[str]) -> dict[str, Relation]:
+        """The relations that exist among `relation_ids`, locked for this transaction's change."""
+        query = select(Relation).where(Relation.id.in_(relation_ids)).with_for_update()
+        return {relation.id: relation for relation in self.session.scalars(query)}
+
     def add(self, relation: Relation) -> Relation:
         self.session.add(relation)
         self.session.flush()
@@ -30,9 +46,9 @@ class RelationRepository:
     def page(self, *, limit: int, cursor: str | None, status: str | None,
              relation_type: str | None) -> tuple[list[Relation], str | None]:
         """Oldest first; keyset pagination on (created_at, id) stays fast on deep pages."""
+        # Archived relations leave default lists; tombstones never show in lists.
         query = select(Relation).order_by(Relation.created_at, Relation.id)
-        if status:
-            query = query.where(Relation.status == status)
+        query = query.where(Relation.status == (status or "active"))
         if relation_type:
             query = query.where(Relation.type == relation_type)
         position = decode_cursor(cursor, 2)

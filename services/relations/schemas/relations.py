@@ -49,7 +49,8 @@ class RelationPatchSchema(RelationFieldsSchema):
 
 
 class RelationSchema(RelationStateSchema):
-    pass
+    merged_into = fields.String(metadata={
+        "description": "Only on a merged relation: the id of the relation it became part of."})
 
 
 class RelationListArgs(PageArgs):

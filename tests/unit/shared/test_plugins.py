@@ -1,8 +1,5 @@
 """The plugin registry finds services and bulk operations through installed entry points."""
 
-import sys
-import textwrap
-
 import pytest
 
 from shared.plugins import BulkOperation, bulk_operations, service_plugins
@@ -13,23 +10,6 @@ def test_the_installed_services_are_found_by_entry_point():
     assert {"relations", "selections"} <= set(names)
     with pytest.raises(LookupError, match="nowhere"):
         service_plugins(["nowhere"])
-
-
-@pytest.fixture
-def installed_package(tmp_path, monkeypatch):
-    """Install a package into a folder on sys.path, the way pip would (dist-info + module)."""
-
-    def install(module_source: str, entry_points: str) -> None:
-        (tmp_path / "cardbox_extra_ops.py").write_text(textwrap.dedent(module_source))
-        dist_info = tmp_path / "cardbox_extra_ops-1.0.dist-info"
-        dist_info.mkdir()
-        (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: cardbox-extra-ops\n"
-                                            "Version: 1.0\n")
-        (dist_info / "entry_points.txt").write_text(textwrap.dedent(entry_points))
-        monkeypatch.syspath_prepend(str(tmp_path))
-
-    yield install
-    sys.modules.pop("cardbox_extra_ops", None)
 
 
 def test_a_bulk_operation_is_added_by_installing_a_package(installed_package):
