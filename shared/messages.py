@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowError
 
 from shared import context
 from shared.errors import ValidationFailed
@@ -67,6 +68,13 @@ class MessageType:
         if errors:
             raise ValidationFailed(f"invalid {self.name} payload", errors=errors)
         return payload
+
+    def load(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload as its handler receives it: validated, defaults filled in."""
+        try:
+            return self.schema().load(payload)
+        except MarshmallowError as exc:
+            raise ValidationFailed(f"invalid {self.name} payload", errors=exc.messages) from None
 
     def envelope(self, payload: dict[str, Any], *, source: str) -> Envelope:
         """Wrap a payload, stamped with the correlation and causation of the work in hand."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -84,11 +84,20 @@ class ServiceRuntime:
         if envelope.type not in table:
             raise NotFound(f"{self.name} has no handler for {envelope.type}")
         message_type, handler = table[envelope.type]
-        message_type.validate(envelope.payload)
+        if message_type.kind == "event":
+            # Events carry JSON-ready state, kept as sent (a read model stores it as is).
+            message_type.validate(envelope.payload)
+        else:
+            envelope = replace(envelope, payload=message_type.load(envelope.payload))
         consumer = f"{self.name}:{envelope.type}"
         with context.working_on(envelope.correlation_id, envelope.id):
             try:
-                result = self._dispatch_once(consumer, envelope, handler)
+                if message_type.kind == "query":
+                    # A query changes nothing: answering it again is harmless, and its
+                    # (possibly large) answer is not worth keeping in the inbox.
+                    result = handler(envelope, self.unit_of_work())
+                else:
+                    result = self._dispatch_once(consumer, envelope, handler)
             except IntegrityError:
                 # Another consumer handled the same delivery concurrently: answer as it did.
                 seen, result = self._handled(consumer, envelope)

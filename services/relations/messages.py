@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from shared.messages import Event
+from shared.messages import Command, Event, Query
 
 RELATION_TYPES = ("person", "organisation")
 STATUSES = ("active", "archived")
@@ -81,6 +81,8 @@ class RelationsBatchUpdatedPayload(Schema):
     entries = fields.List(fields.Nested(BatchEntrySchema), required=True)
     # The bulk job that made the change, when one did.
     job = fields.String(allow_none=True, load_default=None)
+    # Set by a job that asks downstream automations (welcome mails, workflows) to stand by.
+    suppress_automations = fields.Boolean(load_default=False)
 
 
 class FieldOptionSchema(Schema):
@@ -274,3 +276,59 @@ DossiersBatchChanged = Event("relations.dossiers.batch_changed", DossiersPayload
                                          "new state of each.")
 DossierDeleted = Event("relations.dossiers.deleted", DossierDeletedPayload,
                        description="A dossier was deleted, with its memberships and actions.")
+
+
+# --- Commands and queries for bulk work (request/reply; the bulk service is the caller) ----
+
+class ChunkSchema(Schema):
+    """What every chunk command carries: the job (the idempotency key with each relation),
+    the relations, and who the job runs for (checked again here)."""
+
+    job = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    relation_ids = fields.List(fields.String(), required=True,
+                               validate=validate.Length(min=1, max=5000))
+    principal = fields.Dict(allow_none=True, load_default=None)
+    suppress_automations = fields.Boolean(load_default=False)
+
+
+class FieldChangesPayload(ChunkSchema):
+    # {"newsletter": {"set": true}, "interests": {"add": ["sport"], "remove": ["music"]},
+    #  "remarks": {"overwrite": "…"}, "city": {"clear": true}}
+    changes = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+
+
+class ArchiveChunkPayload(ChunkSchema):
+    reason = fields.String(required=True)
+    confirmations = fields.List(fields.String(), load_default=list)
+
+
+class RestoreBeforeImagesPayload(ChunkSchema):
+    # {relation_id: {"before": {field: value}, "version": version the job left}}
+    images = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    # skip: leave relations someone changed after the job; overwrite: restore them anyway
+    mode = fields.String(load_default="skip", validate=validate.OneOf(("skip", "overwrite")))
+
+
+class ChangesOnlyPayload(Schema):
+    changes = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+
+
+class RelationIdsPayload(Schema):
+    relation_ids = fields.List(fields.String(), required=True,
+                               validate=validate.Length(min=1, max=5000))
+
+
+ApplyFieldChanges = Command("relations.apply_field_changes", FieldChangesPayload,
+                            description="Apply the same field changes to a chunk of relations.")
+ArchiveChunk = Command("relations.archive_relations", ArchiveChunkPayload,
+                       description="Archive a chunk of relations.")
+DeleteChunk = Command("relations.delete_relations", ChunkSchema,
+                      description="Erase a chunk of relations for good (superusers only).")
+RestoreBeforeImages = Command("relations.restore_before_images", RestoreBeforeImagesPayload,
+                              description="Undo: put back what a bulk job changed.")
+CheckFieldChanges = Query("relations.check_field_changes", ChangesOnlyPayload,
+                          description="Validate bulk field changes before a job is created.")
+GetRelationStates = Query("relations.get_relation_states", RelationIdsPayload,
+                          description="The current states of up to 5,000 relations.")
+AssessArchive = Query("relations.assess_archive", RelationIdsPayload,
+                      description="The archive impacts of a set of relations.")

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from services.relations import messages
 from services.relations.api import BLUEPRINTS
-from services.relations.handlers import RelationsUnitOfWork
+from services.relations.handlers import RelationsUnitOfWork, bulk
 from services.relations.models import Base
 from shared.plugins import ServicePlugin
 
@@ -14,6 +15,14 @@ plugin = ServicePlugin(
     migrations=Path(__file__).parent / "migrations",
     blueprints=BLUEPRINTS,
     events={},  # relations listens to nobody
-    commands={},
+    commands={
+        messages.ApplyFieldChanges: bulk.apply_field_changes,
+        messages.ArchiveChunk: bulk.archive_chunk,
+        messages.DeleteChunk: bulk.delete_chunk,
+        messages.RestoreBeforeImages: bulk.restore_before_images,
+        messages.CheckFieldChanges: bulk.check_field_changes,
+        messages.GetRelationStates: bulk.get_relation_states,
+        messages.AssessArchive: bulk.assess_archive,
+    },
     uow_class=RelationsUnitOfWork,
 )

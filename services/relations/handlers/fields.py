@@ -7,13 +7,9 @@ import unicodedata
 from typing import Any
 
 from services.relations.custom_fields import KEY_PATTERN
+from services.relations.handlers.batch import rewrite_relations
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
-from services.relations.messages import (
-    FieldChanged,
-    FieldDefined,
-    FieldDeleted,
-    RelationsBatchUpdated,
-)
+from services.relations.messages import FieldChanged, FieldDefined, FieldDeleted
 from services.relations.models import EDITABLE_FIELDS, FieldDefinition
 from services.relations.models.base import now
 from services.relations.models.fields import CHOICE_TYPES
@@ -21,8 +17,6 @@ from shared.errors import Conflict, ValidationFailed
 
 RESERVED_KEYS = set(EDITABLE_FIELDS) | {"id", "type", "status", "fields", "tags", "version",
                                         "created_at", "updated_at", "age"}
-# Relations rewritten per transaction when a field or an option is taken away.
-BATCH = 500
 
 
 def list_fields(uow: RelationsUnitOfWork) -> list[dict[str, Any]]:
@@ -105,29 +99,14 @@ def delete_field(uow: RelationsUnitOfWork, key: str, *, confirm: bool) -> None:
 def _strip_values(uow: RelationsUnitOfWork, key: str, option: str | None) -> None:
     """Take the field (or one option of it) off every relation holding it, with history and
     one batch event per few hundred relations."""
-    via = Via.api()
-    entries = []
-    for relation in uow.session.scalars(uow.fields.holders(key, option)):
+
+    def without(relation):
         value = (relation.custom_fields or {}).get(key)
         if option is None or value == option:
-            new_value = None
-        else:
-            new_value = [item for item in value if item != option] or None
-        changed = relation.apply({"fields": {key: new_value}})
-        uow.record(relation.id, changed, via)
-        entries.append((relation, changed))
-        if len(entries) == BATCH:
-            _emit_batch(uow, entries)
-            entries = []
-    if entries:
-        _emit_batch(uow, entries)
+            return {"fields": {key: None}}
+        return {"fields": {key: [item for item in value if item != option] or None}}
 
-
-def _emit_batch(uow: RelationsUnitOfWork, entries: list) -> None:
-    uow.session.flush()  # versions first: the event carries them
-    uow.emit(RelationsBatchUpdated,
-             {"entries": [{"relation": r.state(), "changes": c} for r, c in entries]},
-             aggregate_id=entries[0][0].id)
+    rewrite_relations(uow, uow.fields.holders(key, option), without, Via.api())
 
 
 def _options(field_type: str, given: list | None) -> list[dict[str, str]]:

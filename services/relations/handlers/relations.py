@@ -10,6 +10,7 @@ from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationCreated, RelationUpdated
 from services.relations.models import EDITABLE_FIELDS, Relation
 from services.relations.models.base import now
+from services.relations.search import reindex
 from shared.errors import Gone, PreconditionFailed, ValidationFailed
 
 
@@ -24,8 +25,9 @@ def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: s
         missing_required(uow.fields.all(), relation.type, changes.get("fields", {}))
         changed = relation.apply(changes)
         relation.updated_at = created
-        _check_card(relation)
+        check_card(relation)
         uow.relations.add(relation)
+        reindex(uow.session, [relation])
         uow.record(relation.id, {"created": [None, relation.type], **changed},
                    via or Via.api())
         state = relation.state()
@@ -46,10 +48,11 @@ def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[st
                 f"{expected_version}: reload it and apply your change again",
                 current_version=relation.version)
         changed = relation.apply(_checked_changes(uow, relation.type, changes, region))
-        _check_card(relation)
+        check_card(relation)
         if changed:
             uow.session.flush()  # bumps the version, or raises if a concurrent write won
             uow.record(relation.id, changed, via or Via.api())
+            reindex(uow.session, [relation])
             uow.emit(RelationUpdated, {"relation": relation.state(), "changes": changed},
                      aggregate_id=relation.id)
         state = relation.state()
@@ -89,7 +92,7 @@ def _region_of(data: dict[str, Any], default: str) -> str:
     return (country or default).upper()
 
 
-def _check_card(relation: Relation) -> None:
+def check_card(relation: Relation) -> None:
     """The rules every relation card keeps, whatever changed it."""
     errors: dict[str, list[str]] = {}
     if relation.type == "person":

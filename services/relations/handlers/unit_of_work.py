@@ -14,6 +14,7 @@ from services.relations.repository import (
     FunctionRepository,
     HistoryRepository,
     RelationRepository,
+    SearchRepository,
     TagRepository,
 )
 from shared import context
@@ -72,6 +73,10 @@ class RelationsUnitOfWork(UnitOfWork):
     @property
     def dossier_actions(self) -> DossierActionRepository:
         return DossierActionRepository(self.session)
+
+    @property
+    def search(self) -> SearchRepository:
+        return SearchRepository(self.session)
 
     def record(self, relation_id: str, changes: dict[str, list[Any]], via: Via) -> None:
         """One history row per changed field, stamped with who and through what."""

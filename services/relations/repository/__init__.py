@@ -6,8 +6,10 @@ from services.relations.repository.fields import FieldRepository
 from services.relations.repository.functions import FunctionRepository
 from services.relations.repository.history import HistoryRepository
 from services.relations.repository.relations import RelationRepository
+from services.relations.repository.search import SearchRepository
 from services.relations.repository.tags import TagRepository
 
 __all__ = ["ContactMomentRepository", "FieldRepository", "FunctionRepository", "HistoryRepository",
            "RelationRepository"]
 __all__ += ["DossierActionRepository", "DossierRepository", "TagRepository"]
+__all__ += ["SearchRepository"]

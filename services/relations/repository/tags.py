@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from services.relations.messages import STATUSES
 from services.relations.models import Relation, TagDefinition
 from services.relations.repository.definitions import DefinitionRepository, json_list_holds
 
@@ -15,8 +16,10 @@ class TagRepository(DefinitionRepository):
     noun = "tag"
 
     def holders(self, key: str) -> Select[tuple[Relation]]:
-        """A query for the relations whose tags hold `key` (once or more)."""
-        return select(Relation).where(json_list_holds(self.session, "relations.tags", key))
+        """A query for the live relations whose tags hold `key` (once or more); tombstones
+        keep what they had."""
+        return select(Relation).where(Relation.status.in_(STATUSES),
+                                      json_list_holds(self.session, "relations.tags", key))
 
     def count_holders(self, key: str) -> int:
         return self.session.scalar(select(func.count()).select_from(
