@@ -29,6 +29,8 @@ class Embedded:
 
     def stop(self) -> None:
         for runtime in self.runtimes:
+            runtime.request_stop()  # all at once, then wait for each
+        for runtime in self.runtimes:
             runtime.stop()
 
 

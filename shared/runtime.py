@@ -157,9 +157,13 @@ class ServiceRuntime:
         if consumer:
             consumer.ready.wait(timeout=30)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def request_stop(self) -> None:
+        """Ask the background threads to finish; stop() waits for them."""
         for worker in self._stoppables:
             worker.stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()

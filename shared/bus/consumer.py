@@ -149,10 +149,10 @@ class MessageConsumer(ConsumerMixin):
         self.bus.publish_raw(reply, "", message.properties["reply_to"],
                              correlation_id=message.properties.get("correlation_id"))
 
-    def run_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run, name=self.name, daemon=True)
-        thread.start()
-        return thread
+    def run(self, _tokens: int = 1, **kwargs) -> None:
+        # Wake from an idle drain often enough that stop() takes effect within a quarter second.
+        kwargs.setdefault("safety_interval", 0.25)
+        super().run(_tokens, **kwargs)
 
     def stop(self) -> None:
         self.should_stop = True
