@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
+
+from services.relations.handlers.functions import end_open_functions
 
 ARCHIVE_IMPACTS_GROUP = "cardbox.archive_impacts"
 
@@ -54,3 +57,28 @@ def archive_impacts() -> tuple[ArchiveImpact, ...]:
             raise TypeError(f"archive impact {entry_point.value} is not an ArchiveImpact")
         plugins.append(plugin_class())
     return tuple(plugins)
+
+
+class EndOpenFunctions(ArchiveImpact):
+    """Built in: an archived relation holds no function any more, and none is held with it;
+    open functions end on the day of archiving."""
+
+    key = "end_functions"
+
+    def assess(self, uow, relation_ids: list[str]) -> Impact | None:
+        functions = uow.functions.open_of(relation_ids, _today())
+        if not functions:
+            return None
+        return Impact(
+            key=self.key, count=len(functions),
+            description=f"{len(functions)} open functions will end today",
+            details=[{"function_id": f.id, "relation_id": f.relation_id,
+                      "organisation_id": f.organisation_id, "role": f.role}
+                     for f in functions[:100]])
+
+    def apply(self, uow, relation_ids: list[str], via) -> None:
+        end_open_functions(uow, relation_ids, _today(), via)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

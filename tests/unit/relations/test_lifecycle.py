@@ -1,5 +1,7 @@
 """Archive, restore, permanent delete, and archive impacts as plugins."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from services.relations.impacts import archive_impacts
@@ -113,3 +115,25 @@ def test_an_installed_impact_is_reported_and_needs_its_confirmation(api, invoice
     done = api.post(f"{url}/archive", json={"reason": "left", "confirm": ["open_invoices"]})
     assert done.status_code == 200 and done.get_json()["status"] == "archived"
     assert invoice_impact == [relation["id"]]
+
+
+def test_archiving_ends_open_functions_after_confirmation(api):
+    person = create(api, "Bestuur")
+    club = api.post("/api/relations/relations", json={
+        "type": "organisation", "organisation_name": "Roeiclub"}).get_json()
+    added = api.post(f"/api/relations/relations/{person['id']}/functions", json={
+        "organisation_id": club["id"], "role": "board member", "start_date": "2020-01-01"})
+    assert added.status_code == 201, added.get_json()
+    url = f"/api/relations/relations/{person['id']}"
+    impacts = api.get(f"{url}/archive-impacts").get_json()["impacts"]
+    assert [(i["key"], i["count"]) for i in impacts] == [("end_functions", 1)]
+    refused = api.post(f"{url}/archive", json={"reason": "resigned"})
+    assert refused.status_code == 409
+    assert refused.get_json()["missing_confirmations"] == ["end_functions"]
+
+    done = api.post(f"{url}/archive", json={"reason": "resigned", "confirm": ["end_functions"]})
+    assert done.status_code == 200
+    functions = api.get(f"{url}/functions").get_json()["items"]
+    assert functions[0]["end_date"] == datetime.now(UTC).date().isoformat()
+    # Ended today: nothing is left open, so a second archive impact would report nothing.
+    assert api.get(f"{url}/archive-impacts").get_json()["impacts"] == []
