@@ -45,7 +45,7 @@ outbox = Table(
     Column("message_id", String(36), nullable=False, unique=True),
     Column("exchange", String(64), nullable=False),
     Column("routing_key", String(200), nullable=False),
-    Column("aggregate_id", String(64), nullable=False),
+    Column("aggregate_id", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),

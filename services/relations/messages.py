@@ -175,7 +175,8 @@ FunctionAdded = Event("relations.functions.added", FunctionPayload,
 FunctionChanged = Event("relations.functions.changed", FunctionPayload,
                         description="A function's role or period changed (not its ending).")
 FunctionEnded = Event("relations.functions.ended", FunctionPayload,
-                      description="A function that had no end date got one.")
+                      description="A function was ended: it got an end date, or (when a "
+                                  "relation was archived) an earlier one.")
 FunctionDeleted = Event("relations.functions.deleted", FunctionPayload,
                         description="A function was removed as if never held; its last state.")
 
@@ -332,3 +333,22 @@ GetRelationStates = Query("relations.get_relation_states", RelationIdsPayload,
                           description="The current states of up to 5,000 relations.")
 AssessArchive = Query("relations.assess_archive", RelationIdsPayload,
                       description="The archive impacts of a set of relations.")
+
+
+class RelationsMergedPayload(Schema):
+    merge_id = fields.String(required=True)
+    keep = fields.Nested(RelationStateSchema, required=True)
+    # Now tombstones that point at the keeper.
+    merged = fields.List(fields.String(), required=True)
+
+
+class MergeUndonePayload(Schema):
+    merge_id = fields.String(required=True)
+    keep = fields.Nested(RelationStateSchema, required=True)
+    restored = fields.List(fields.Nested(RelationStateSchema), required=True)
+
+
+RelationsMerged = Event("relations.relations.merged", RelationsMergedPayload,
+                        description="Relations were merged into the kept one.")
+MergeUndone = Event("relations.relations.merge_undone", MergeUndonePayload,
+                    description="A merge was taken back: every relation is as it was before.")

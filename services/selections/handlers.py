@@ -34,6 +34,21 @@ def absorb_batch(event: Envelope, uow: SelectionsUnitOfWork) -> None:
         uow.commit()
 
 
+def absorb_merge(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """The merged relations are tombstones now: only the keeper stays findable."""
+    with uow:
+        uow.read_model.remove(event.payload["merged"])
+        _absorb(uow, event.payload["keep"])
+        uow.commit()
+
+
+def absorb_merge_undone(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    with uow:
+        for state in (event.payload["keep"], *event.payload["restored"]):
+            _absorb(uow, state)
+        uow.commit()
+
+
 def forget_relations(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Deleted relations leave the read model: nothing may find them any more."""
     with uow:

@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from services.relations.messages import (
+    MergeUndone,
     RelationCreated,
     RelationsArchived,
     RelationsBatchUpdated,
     RelationsDeleted,
+    RelationsMerged,
     RelationsRestored,
     RelationUpdated,
 )
@@ -27,6 +29,8 @@ plugin = ServicePlugin(
         RelationsArchived: handlers.absorb_batch,
         RelationsRestored: handlers.absorb_batch,
         RelationsDeleted: handlers.forget_relations,
+        RelationsMerged: handlers.absorb_merge,
+        MergeUndone: handlers.absorb_merge_undone,
     },
     uow_class=handlers.SelectionsUnitOfWork,
 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.relations.api.common import region, uow
+from services.relations.api.common import expected_version, region, uow
 from services.relations.handlers import history
 from services.relations.handlers import relations as handlers
 from services.relations.models import etag_of
@@ -19,24 +19,9 @@ from services.relations.schemas.relations import (
     RelationPatchSchema,
     RelationSchema,
 )
-from shared.errors import PreconditionFailed, PreconditionRequired
 
 relations = Blueprint("relations", __name__, url_prefix="/api/relations/relations",
                       description="Persons and organisations: the relation card.")
-
-
-def _expected_version(relation_id: str) -> int:
-    """The version the client last saw, from If-Match (required: no blind overwrites)."""
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired("send If-Match with the ETag of the relation you edited",
-                                   errors={"If-Match": ["required"]})
-    tag = header.strip().removeprefix("W/").strip('"')
-    rid, _, version = tag.rpartition(".")
-    if rid != relation_id or not version.isdigit():
-        raise PreconditionFailed("If-Match does not hold an ETag of this relation",
-                                 errors={"If-Match": ["not an ETag of this relation"]})
-    return int(version)
 
 
 @relations.route("")
@@ -75,7 +60,7 @@ class Relation(MethodView):
     def patch(self, changes, relation_id):
         """Change some fields of a relation (If-Match required; 412 if it changed meanwhile)."""
         state = handlers.update_relation(uow(), relation_id, changes,
-                                         _expected_version(relation_id), region=region())
+                                         expected_version(relation_id), region=region())
         return state, 200, {"ETag": etag_of(state)}
 
 

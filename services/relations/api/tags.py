@@ -4,8 +4,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.relations.api.common import uow
-from services.relations.api.relations import _expected_version
+from services.relations.api.common import expected_version, uow
 from services.relations.handlers import definitions, tags
 from services.relations.handlers.definitions import TAGS
 from services.relations.models import etag_of
@@ -102,4 +101,4 @@ class RelationTag(MethodView):
 def _optional_version(relation_id: str) -> int | None:
     # Adding or removing one tag cannot overwrite another editor's change, so If-Match is
     # honoured when sent but not demanded.
-    return _expected_version(relation_id) if request.headers.get("If-Match") else None
+    return expected_version(relation_id) if request.headers.get("If-Match") else None

@@ -103,7 +103,9 @@ def delete_function(uow: RelationsUnitOfWork, function_id: str, *,
 def end_open_functions(uow: RelationsUnitOfWork, relation_ids: Iterable[str], end_date: date,
                        via: Via) -> list[dict[str, Any]]:
     """End every function at either end of these relations that runs past `end_date`, in the
-    caller's transaction when there is one; answers the ended functions' states.
+    caller's transaction when there is one. Answers, per function, what its
+    `relations.functions.ended` event carries: {"function": state, "changes": {"end_date":
+    [before, after]}} (the before-image to undo it).
 
     A function that starts after `end_date` ends on its start date: the period stays valid
     and the record stays, rather than vanishing."""
@@ -118,9 +120,10 @@ def end_open_functions(uow: RelationsUnitOfWork, relation_ids: Iterable[str], en
             _record_both(uow, function, before, function.snapshot(), via)
             ended.append((function, {"end_date": [before["end_date"], new_end.isoformat()]}))
         uow.session.flush()
-        states = [_emit(uow, FunctionEnded, function, changed) for function, changed in ended]
+        outcomes = [{"function": _emit(uow, FunctionEnded, function, changed),
+                     "changes": changed} for function, changed in ended]
         uow.commit()
-    return states
+    return outcomes
 
 
 def _ends(relation_id: str, data: dict[str, Any]) -> tuple[str, str]:

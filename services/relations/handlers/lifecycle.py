@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from services.relations.handlers.dossiers import saved_many
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.impacts import Impact, archive_impacts
 from services.relations.messages import RelationsArchived, RelationsDeleted, RelationsRestored
@@ -91,10 +92,15 @@ def delete_relations(uow: RelationsUnitOfWork, relation_ids: list[str], *, via: 
         relations = uow.relations.many(relation_ids)
         deleted = [relations[rid] for rid in relation_ids
                    if rid in relations and relations[rid].status not in ("deleted", "merged")]
+        left = []
         for relation in deleted:
             for name, value in ERASED.items():
                 setattr(relation, name, value)
             relation.status, relation.updated_at = "deleted", now()
+            # The other members' dossiers announce their new member lists.
+            left += [(dossier, dossier.summary())
+                     for dossier in uow.dossiers.leave_all(relation.id)]
+        saved_many(uow, left, via)
         ids = [relation.id for relation in deleted]
         if ids:
             uow.session.execute(update(HistoryEntry).where(HistoryEntry.relation_id.in_(ids))

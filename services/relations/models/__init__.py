@@ -7,6 +7,7 @@ from services.relations.models.dossiers import Dossier, DossierActionDefinition,
 from services.relations.models.fields import FieldDefinition
 from services.relations.models.functions import Function
 from services.relations.models.history import HistoryEntry
+from services.relations.models.merges import Merge
 from services.relations.models.relation import EDITABLE_FIELDS, Relation, etag_of
 from services.relations.models.search import SearchTerm
 from services.relations.models.tags import TagDefinition
@@ -16,3 +17,4 @@ __all__ = ["EDITABLE_FIELDS", "Base", "ContactMoment", "FieldDefinition", "Funct
 __all__ += ["Dossier", "DossierActionDefinition", "DossierMember", "TagDefinition"]
 __all__ += ["BulkApplication"]
 __all__ += ["SearchTerm"]
+__all__ += ["Merge"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from services.relations.messages import STATUSES
 from services.relations.models import FieldDefinition, Relation
 from shared.errors import NotFound
 
@@ -44,7 +45,9 @@ class FieldRepository:
                 "SELECT 1 FROM json_each(fields, '$.' || json_quote(:key)) "
                 "WHERE json_each.value = :option))")
         params = {"key": key} if option is None else {"key": key, "option": option}
-        return select(Relation).where(condition.bindparams(**params))
+        # Tombstones keep their last values for undo, but hold nothing any more.
+        return select(Relation).where(condition.bindparams(**params),
+                                      Relation.status.in_(STATUSES))
 
     def count_holders(self, key: str, option: str | None = None) -> int:
         query = self.holders(key, option)

@@ -232,13 +232,15 @@ def test_end_open_functions_ends_each_once_on_both_sides(api, product, jan, acme
             running["id"], employs["id"], future["id"]}
     ended = end_open_functions(runtime.unit_of_work(), [acme["id"]], on, Via.bulk("job-7"))
 
-    assert {state["id"]: state["end_date"] for state in ended} == {
-        running["id"]: "2025-05-31", employs["id"]: "2025-05-31",
-        future["id"]: "2026-01-01"}  # never before its start
+    assert {e["function"]["id"]: e["changes"]["end_date"] for e in ended} == {
+        running["id"]: [None, "2025-05-31"], employs["id"]: ["2030-01-01", "2025-05-31"],
+        future["id"]: [None, "2026-01-01"]}  # never before its start
     assert end_open_functions(runtime.unit_of_work(), [acme["id"]], on, Via.bulk("job-7")) == []
     assert api.get(f"/api/relations/functions/{unrelated['id']}").get_json()["end_date"] is None
-    ended_events = [e for e in events(product) if e["type"] == "relations.functions.ended"]
-    assert len(ended_events) == 3
+    ended_events = [e["payload"] for e in events(product)
+                    if e["type"] == "relations.functions.ended"]
+    assert sorted(ended_events, key=lambda e: e["function"]["id"]) == sorted(
+        ended, key=lambda e: e["function"]["id"])
     by_side = {rid: [h for h in history(api, rid) if h["via"] == "bulk"]
                for rid in (acme["id"], jan["id"], piet["id"])}
     assert len(by_side[acme["id"]]) == 3 and len(by_side[jan["id"]]) == 1

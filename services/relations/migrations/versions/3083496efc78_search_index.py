@@ -69,7 +69,7 @@ def _index_existing_relations() -> None:
         'relation_id', 'field', 'term', 'sort_key', 'archived')))
     connection = op.get_bind()
     rows = []
-    for relation in connection.execution_options(yield_per=2000).execute(sa.select(relations)):
+    for relation in connection.execute(sa.select(relations).execution_options(yield_per=2000)):
         rows += search_rows(relation)
         if len(rows) >= 5000:
             connection.execute(sa.insert(search), rows)

@@ -1,0 +1,40 @@
+"""Merges: several relations become one; a merge can be taken back."""
+
+from flask_smorest import Blueprint
+
+from services.relations.api.common import uow
+from services.relations.handlers import merges as handlers
+from services.relations.schemas.merges import (
+    MergeRecordSchema,
+    MergeRequestSchema,
+    MergeResultSchema,
+    UndoArgs,
+)
+
+merges = Blueprint("merges", __name__, url_prefix="/api/relations/merges",
+                   description="Merge relations, and undo a merge.")
+
+
+@merges.post("")
+@merges.arguments(MergeRequestSchema)
+@merges.response(201, MergeResultSchema)
+def merge(body):
+    """Merge relations into the kept one. Multi-value things (e-mails, phones, tags, functions,
+    contact moments, dossiers, history) are united on it; the others answer with
+    `merged_into`. The full pre-merge records are kept, so the merge can be undone."""
+    return handlers.merge_relations(uow(), body["keep"], body["others"], body["choices"]), 201
+
+
+@merges.get("/<merge_id>")
+@merges.response(200, MergeRecordSchema)
+def get_merge(merge_id):
+    """One merge, with the pre-merge records."""
+    return handlers.get_merge(uow(), merge_id)
+
+
+@merges.post("/<merge_id>/undo")
+@merges.arguments(UndoArgs, location="query", as_kwargs=True)
+@merges.response(200, MergeResultSchema)
+def undo(merge_id, force):
+    """Take a merge back: every relation as it was, and what moved moves back."""
+    return handlers.undo_merge(uow(), merge_id, force=force)
