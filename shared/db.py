@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, Engine, create_engine, event, text
+from sqlalchemy import JSON, Engine, Table, create_engine, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +41,13 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows through Core's executemany (psycopg pipelines it into few round
+    trips); a multi-row VALUES statement of this size costs more to compile than to run."""
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def ping(engine: Engine) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, ClassVar
 
+import fastjsonschema
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as MarshmallowError
 
@@ -37,7 +41,8 @@ class Envelope:
     schema_version: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow: asdict() would deep-copy a payload of hundreds of relation states.
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Envelope:
@@ -58,15 +63,22 @@ class MessageType:
     schema: type[Schema]
     version: int = 1
     description: str = field(default="", compare=False)
+    # False for commands whose handlers are idempotent by their own key (a bulk chunk by job
+    # and relation): they answer a redelivery themselves, so the inbox keeps no copy.
+    inbox: bool = field(default=True, compare=False)
 
     @property
     def service(self) -> str:
         return self.name.split(".", 1)[0]
 
     def validate(self, payload: dict[str, Any]) -> dict[str, Any]:
-        errors = self.schema().validate(payload)
-        if errors:
-            raise ValidationFailed(f"invalid {self.name} payload", errors=errors)
+        """Check a payload against the contract; answers it unchanged, or raises naming the
+        first bad path."""
+        try:
+            _compiled(self.schema)(payload)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            raise ValidationFailed(f"invalid {self.name} payload: {exc.message}",
+                                   errors=_errors_of(exc)) from None
         return payload
 
     def load(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +100,25 @@ class MessageType:
             schema_version=self.version,
             payload=self.validate(payload),
         )
+
+
+def _errors_of(exc: fastjsonschema.JsonSchemaValueException) -> dict[str, list[str]]:
+    """{dotted path: [message]}; a missing property is named itself."""
+    prefix = ".".join(exc.path[1:])
+    if exc.rule == "required" and isinstance(exc.value, dict):
+        return {".".join(filter(None, (prefix, name))): ["missing"]
+                for name in exc.rule_definition if name not in exc.value}
+    return {prefix or "payload": [exc.message]}
+
+
+@cache
+def _compiled(schema: type[Schema]):
+    """The marshmallow contract compiled once to a JSON Schema validator: a batch event of
+    500 relation states validates in milliseconds, not tens of them."""
+    spec = APISpec("contract", "1", "3.1.0", plugins=[MarshmallowPlugin()])
+    spec.components.schema("Payload", schema=schema)
+    return fastjsonschema.compile({"$ref": "#/components/schemas/Payload",
+                                   "components": spec.to_dict()["components"]})
 
 
 class Event(MessageType):

@@ -92,9 +92,9 @@ class ServiceRuntime:
         consumer = f"{self.name}:{envelope.type}"
         with context.working_on(envelope.correlation_id, envelope.id):
             try:
-                if message_type.kind == "query":
-                    # A query changes nothing: answering it again is harmless, and its
-                    # (possibly large) answer is not worth keeping in the inbox.
+                if message_type.kind == "query" or not message_type.inbox:
+                    # A query changes nothing, and a self-idempotent command answers a
+                    # redelivery itself: neither needs its (possibly large) answer kept.
                     result = handler(envelope, self.unit_of_work())
                 else:
                     result = self._dispatch_once(consumer, envelope, handler)

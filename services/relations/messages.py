@@ -319,14 +319,15 @@ class RelationIdsPayload(Schema):
                                validate=validate.Length(min=1, max=5000))
 
 
-ApplyFieldChanges = Command("relations.apply_field_changes", FieldChangesPayload,
+# Chunk commands answer a redelivery from their (job, relation) records: no inbox copy.
+ApplyFieldChanges = Command("relations.apply_field_changes", FieldChangesPayload, inbox=False,
                             description="Apply the same field changes to a chunk of relations.")
-ArchiveChunk = Command("relations.archive_relations", ArchiveChunkPayload,
+ArchiveChunk = Command("relations.archive_relations", ArchiveChunkPayload, inbox=False,
                        description="Archive a chunk of relations.")
-DeleteChunk = Command("relations.delete_relations", ChunkSchema,
+DeleteChunk = Command("relations.delete_relations", ChunkSchema, inbox=False,
                       description="Erase a chunk of relations for good (superusers only).")
 RestoreBeforeImages = Command("relations.restore_before_images", RestoreBeforeImagesPayload,
-                              description="Undo: put back what a bulk job changed.")
+                              inbox=False, description="Undo: put back what a bulk job changed.")
 CheckFieldChanges = Query("relations.check_field_changes", ChangesOnlyPayload,
                           description="Validate bulk field changes before a job is created.")
 GetRelationStates = Query("relations.get_relation_states", RelationIdsPayload,
@@ -352,3 +353,43 @@ RelationsMerged = Event("relations.relations.merged", RelationsMergedPayload,
                         description="Relations were merged into the kept one.")
 MergeUndone = Event("relations.relations.merge_undone", MergeUndonePayload,
                     description="A merge was taken back: every relation is as it was before.")
+
+
+# --- De-duplication: the matching rules as tuned, and pairs marked "not a duplicate" ---------
+
+class DuplicateRuleStateSchema(Schema):
+    rule = fields.String(required=True)
+    enabled = fields.Boolean(required=True)
+    score = fields.Integer(required=True)
+    threshold = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "Only the fuzzy rule: the least name similarity (0-100) that matches."})
+    description = fields.String(required=True)
+
+
+class DuplicateRulesPayload(Schema):
+    rules = fields.List(fields.Nested(DuplicateRuleStateSchema), required=True)
+    reject_min_score = fields.Integer(required=True, metadata={
+        "description": "The score from which on_duplicate=reject refuses a new relation."})
+
+
+class DuplicateDismissalSchema(Schema):
+    a = fields.String(required=True, metadata={"description": "The smaller relation id."})
+    b = fields.String(required=True)
+    by = fields.String(required=True, metadata={"description": "Who dismissed the pair."})
+    dismissed_at = fields.String(required=True)
+
+
+class DuplicateDismissalPayload(Schema):
+    dismissal = fields.Nested(DuplicateDismissalSchema, required=True)
+
+
+DuplicateRulesChanged = Event("relations.duplicate_rules.changed", DuplicateRulesPayload,
+                              description="A matching rule or a de-duplication setting was "
+                                          "changed; every rule and setting as they are now.")
+DuplicatesDismissed = Event("relations.duplicates.dismissed", DuplicateDismissalPayload,
+                            description="Two relations were marked as not duplicates of each "
+                                        "other; the pair is not proposed again.")
+DuplicateDismissalWithdrawn = Event("relations.duplicates.dismissal_withdrawn",
+                                    DuplicateDismissalPayload,
+                                    description="A \"not a duplicate\" mark was taken back; the "
+                                                "pair may be proposed again.")

@@ -84,7 +84,6 @@ class SqliteLoader:
     def __init__(self, path: str):
         self.connection = sqlite3.connect(path, isolation_level=None)
         self.recreate: list[str] = []
-        self.triggers: list[str] = []
 
     def __enter__(self) -> SqliteLoader:
         c = self.connection
@@ -96,10 +95,6 @@ class SqliteLoader:
                                    TABLES).fetchall():
             c.execute(f'DROP INDEX "{name}"')
             self.recreate.append(sql)
-        for name, sql in c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                   "AND tbl_name = 'relation_search'").fetchall():
-            c.execute(f'DROP TRIGGER "{name}"')
-            self.triggers.append(sql)
         return self
 
     def load(self, relations: list[tuple], search: list[tuple]) -> None:
@@ -113,17 +108,13 @@ class SqliteLoader:
         c.execute("COMMIT")
 
     def finish(self) -> dict[str, float]:
-        """Rebuild the indexes and the FTS5 table, put the triggers back, ANALYZE."""
+        """Rebuild the indexes (the FTS5 tables filled as the rows went in), ANALYZE."""
         timings = {}
-        c = self.connection
-        for statement in [*self.recreate,
-                          "INSERT INTO relation_search_fts(relation_search_fts) VALUES('rebuild')"]:
+        for statement in self.recreate:
             started = time.perf_counter()
-            c.execute(statement)
+            self.connection.execute(statement)
             timings[_index_name(statement)] = round(time.perf_counter() - started, 1)
-        for statement in self.triggers:
-            c.execute(statement)
-        c.execute("ANALYZE")
+        self.connection.execute("ANALYZE")
         return timings
 
     def __exit__(self, *exc_info) -> None:
@@ -145,7 +136,7 @@ def _index_name(statement: str) -> str:
     for marker in ("INDEX", "CONSTRAINT"):
         if marker in words:
             return words[words.index(marker) + 1]
-    return "fts5 rebuild" if "rebuild" in statement else words[0]
+    return words[0]
 
 
 def seed(generator, count: int, loaders: Iterable, chunk_size: int = 20_000,

@@ -3,6 +3,7 @@
 from services.relations.api.contact_moments import contact_moments
 from services.relations.api.dossier_actions import dossier_actions_api
 from services.relations.api.dossiers import dossiers_api
+from services.relations.api.duplicates import duplicates_api
 from services.relations.api.feed import feed
 from services.relations.api.fields import custom_fields
 from services.relations.api.functions import functions
@@ -16,3 +17,4 @@ BLUEPRINTS = (relations, lifecycle_api, custom_fields, feed, functions, contact_
 BLUEPRINTS += (search,)
 BLUEPRINTS += (tags_api, dossier_actions_api, dossiers_api)
 BLUEPRINTS += (merges,)
+BLUEPRINTS += (duplicates_api,)

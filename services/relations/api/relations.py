@@ -11,6 +11,7 @@ from services.relations.handlers import history
 from services.relations.handlers import relations as handlers
 from services.relations.models import etag_of
 from services.relations.schemas.common import PageArgs
+from services.relations.schemas.duplicates import CreateArgs
 from services.relations.schemas.relations import (
     HistoryPageSchema,
     RelationCreateSchema,
@@ -36,10 +37,13 @@ class Relations(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
     @relations.arguments(RelationCreateSchema)
+    @relations.arguments(CreateArgs, location="query")
     @relations.response(201, RelationSchema)
-    def post(self, data):
-        """Register a person or an organisation."""
-        state = handlers.create_relation(uow(), data, region=region())
+    def post(self, data, args):
+        """Register a person or an organisation; on_duplicate=reject refuses one that looks
+        like an existing relation (409 listing the candidates)."""
+        state = handlers.create_relation(uow(), data, region=region(),
+                                         on_duplicate=args["on_duplicate"])
         headers = {"ETag": etag_of(state),
                    "Location": url_for("relations.Relation", relation_id=state["id"])}
         return state, 201, headers

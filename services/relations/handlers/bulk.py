@@ -16,9 +16,10 @@ from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationsBatchUpdated
 from services.relations.models import BulkApplication, Relation
-from services.relations.models.base import plain
+from services.relations.models.base import now, plain
 from shared import context
 from shared.auth import Principal
+from shared.db import insert_rows
 from shared.errors import ValidationFailed
 from shared.messages import Envelope
 
@@ -46,8 +47,9 @@ def _already_applied(uow: RelationsUnitOfWork, job: str,
 
 
 def _remember(uow: RelationsUnitOfWork, job: str, outcomes: list[Outcome]) -> None:
-    uow.session.add_all(BulkApplication(job_id=job, relation_id=o["relation_id"], outcome=o)
-                        for o in outcomes)
+    insert_rows(uow.session, BulkApplication.__table__, [
+        {"job_id": job, "relation_id": o["relation_id"], "outcome": o, "applied_at": now()}
+        for o in outcomes])
 
 
 def _per_relation(uow: RelationsUnitOfWork, payload: dict[str, Any],
@@ -57,17 +59,17 @@ def _per_relation(uow: RelationsUnitOfWork, payload: dict[str, Any],
     job, ids = payload["job"], list(dict.fromkeys(payload["relation_ids"]))
     done = _already_applied(uow, job, ids)
     todo = [rid for rid in ids if rid not in done]
-    relations = uow.relations.many(todo) if todo else {}
-    via, outcomes, changed = Via.bulk(job), [], []
+    relations = uow.relations.detached(todo) if todo else {}
+    outcomes, changed = [], []
     for rid in todo:
         relation = relations.get(rid)
         outcome = _apply_one(relation, rid, change)
         if outcome["outcome"] == "changed":
-            uow.record(rid, outcome["changes"], via)
             changed.append((relation, outcome))
         outcomes.append(outcome)
     if changed:
-        uow.session.flush()  # the new versions go into the outcomes and the event
+        uow.relations.write_back([relation for relation, _ in changed])
+        uow.record_many([(r.id, o["changes"]) for r, o in changed], Via.bulk(job))
         for relation, outcome in changed:
             outcome["version"] = relation.version
         uow.emit(RelationsBatchUpdated, {
@@ -91,7 +93,7 @@ def _apply_one(relation: Relation | None, rid: str,
         changes = relation.apply(wanted) if wanted else {}
         check_card(relation)
     except (RelationRefused, ValidationFailed) as exc:
-        # Set back what apply() changed: the flush then finds nothing to write for it.
+        # Set back what apply() changed: nothing of a refused change is written.
         for name, value in snapshot.items():
             setattr(relation, name, value)
         reason = exc.detail if isinstance(exc, ValidationFailed) else str(exc)

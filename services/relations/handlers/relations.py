@@ -6,6 +6,8 @@ from typing import Any
 
 from services.relations.contacts import normalised_contacts
 from services.relations.custom_fields import check_values, missing_required
+from services.relations.duplicates import refresh_match_keys
+from services.relations.handlers.duplicates import settle_duplicates
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationCreated, RelationUpdated
 from services.relations.models import EDITABLE_FIELDS, Relation
@@ -15,8 +17,9 @@ from shared.errors import Gone, PreconditionFailed, ValidationFailed
 
 
 def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: str,
-                    via: Via | None = None) -> dict[str, Any]:
-    """Register a relation; `region` is the country its phone numbers are dialled in."""
+                    via: Via | None = None, on_duplicate: str = "allow") -> dict[str, Any]:
+    """Register a relation; `region` is the country its phone numbers are dialled in,
+    `on_duplicate` what happens when it looks like an existing one (handlers.duplicates)."""
     with uow:
         created = now()
         relation = Relation(type=data["type"], status="active", custom_fields={}, tags=[],
@@ -28,6 +31,8 @@ def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: s
         check_card(relation)
         uow.relations.add(relation)
         reindex(uow.session, [relation])
+        refresh_match_keys(uow.session, [relation])
+        settle_duplicates(uow, relation, on_duplicate)
         uow.record(relation.id, {"created": [None, relation.type], **changed},
                    via or Via.api())
         state = relation.state()
@@ -53,6 +58,7 @@ def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[st
             uow.session.flush()  # bumps the version, or raises if a concurrent write won
             uow.record(relation.id, changed, via or Via.api())
             reindex(uow.session, [relation])
+            refresh_match_keys(uow.session, [relation])
             uow.emit(RelationUpdated, {"relation": relation.state(), "changes": changed},
                      aggregate_id=relation.id)
         state = relation.state()

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.relations.models import HistoryEntry
+from services.relations.models.base import now
 from services.relations.repository import (
     ContactMomentRepository,
     DossierActionRepository,
     DossierRepository,
+    DuplicateRepository,
     FieldRepository,
     FunctionRepository,
     HistoryRepository,
@@ -18,7 +20,7 @@ from services.relations.repository import (
     TagRepository,
 )
 from shared import context
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, insert_rows
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,21 @@ class RelationsUnitOfWork(UnitOfWork):
     def search(self) -> SearchRepository:
         return SearchRepository(self.session)
 
+    @property
+    def duplicates(self) -> DuplicateRepository:
+        return DuplicateRepository(self.session)
+
     def record(self, relation_id: str, changes: dict[str, list[Any]], via: Via) -> None:
         """One history row per changed field, stamped with who and through what."""
+        self.record_many([(relation_id, changes)], via)
+
+    def record_many(self, entries: list[tuple[str, dict[str, list[Any]]]], via: Via) -> None:
+        """History for many relations in one statement (a bulk chunk writes thousands)."""
         principal = context.principal()
         who = principal.label if principal is not None else "system"
-        self.session.add_all(
-            HistoryEntry(relation_id=relation_id, principal=who, via=via.kind, via_ref=via.ref,
-                         field=field, before=before, after=after)
-            for field, (before, after) in changes.items()
-        )
+        rows = [{"relation_id": relation_id, "principal": who, "via": via.kind,
+                 "via_ref": via.ref, "field": field, "before": before, "after": after,
+                 "at": now()}
+                for relation_id, changes in entries for field, (before, after) in changes.items()]
+        if rows:
+            insert_rows(self.session, HistoryEntry.__table__, rows)

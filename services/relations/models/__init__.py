@@ -4,6 +4,13 @@ from services.relations.models.base import Base
 from services.relations.models.bulk import BulkApplication
 from services.relations.models.contact_moments import ContactMoment
 from services.relations.models.dossiers import Dossier, DossierActionDefinition, DossierMember
+from services.relations.models.duplicates import (
+    DuplicateDismissal,
+    DuplicatePair,
+    DuplicateRule,
+    DuplicateSetting,
+    MatchKey,
+)
 from services.relations.models.fields import FieldDefinition
 from services.relations.models.functions import Function
 from services.relations.models.history import HistoryEntry
@@ -18,3 +25,4 @@ __all__ += ["Dossier", "DossierActionDefinition", "DossierMember", "TagDefinitio
 __all__ += ["BulkApplication"]
 __all__ += ["SearchTerm"]
 __all__ += ["Merge"]
+__all__ += ["DuplicateDismissal", "DuplicatePair", "DuplicateRule", "DuplicateSetting", "MatchKey"]

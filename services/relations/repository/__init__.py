@@ -2,6 +2,7 @@
 
 from services.relations.repository.contact_moments import ContactMomentRepository
 from services.relations.repository.dossiers import DossierActionRepository, DossierRepository
+from services.relations.repository.duplicates import DuplicateRepository
 from services.relations.repository.fields import FieldRepository
 from services.relations.repository.functions import FunctionRepository
 from services.relations.repository.history import HistoryRepository
@@ -13,3 +14,4 @@ __all__ = ["ContactMomentRepository", "FieldRepository", "FunctionRepository", "
            "RelationRepository"]
 __all__ += ["DossierActionRepository", "DossierRepository", "TagRepository"]
 __all__ += ["SearchRepository"]
+__all__ += ["DuplicateRepository"]

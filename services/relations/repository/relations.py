@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
@@ -38,6 +38,30 @@ class RelationRepository:
         query = select(Relation).where(Relation.id.in_(relation_ids)).with_for_update()
         return {relation.id: relation for relation in self.session.scalars(query)}
 
+    def detached(self, relation_ids: list[str]) -> dict[str, Relation]:
+        """Relations for a bulk change, locked for this transaction but outside the ORM's
+        change tracking (which writes row by row): write_back() saves them in one go."""
+        table = Relation.__table__
+        rows = self.session.execute(select(table).where(table.c.id.in_(relation_ids))
+                                    .with_for_update())
+        return {row.id: Relation(**{_ATTRIBUTE_OF[column]: value
+                                    for column, value in row._mapping.items()})
+                for row in rows}
+
+    def write_back(self, relations: list[Relation]) -> None:
+        """Save changed detached relations with one executemany; each gets its next version
+        (the rows are locked, so no one else can have moved it meanwhile)."""
+        if not relations:
+            return
+        table = Relation.__table__
+        for relation in relations:
+            relation.version += 1
+        statement = (update(table).where(table.c.id == bindparam("_id"))
+                     .values({column: bindparam(f"_{column}") for column in _WRITTEN}))
+        self.session.execute(statement, [
+            {"_id": r.id, **{f"_{c}": getattr(r, _ATTRIBUTE_OF[c]) for c in _WRITTEN}}
+            for r in relations])
+
     def add(self, relation: Relation) -> Relation:
         self.session.add(relation)
         self.session.flush()
@@ -60,6 +84,11 @@ class RelationRepository:
             return rows, None
         last = rows[limit - 1]
         return rows[:limit], encode_cursor([last.created_at.isoformat(), last.id])
+
+
+_ATTRIBUTE_OF = {column.key: attribute.key for attribute in Relation.__mapper__.column_attrs
+                 for column in attribute.columns}
+_WRITTEN = [column for column in _ATTRIBUTE_OF if column not in ("id", "type", "created_at")]
 
 
 def _cursor_time(value) -> datetime:

@@ -1,5 +1,5 @@
 """The search query: ranked matches of the search table, a page at a time, on the database's
-own indexes (pg_trgm on PostgreSQL, FTS5 trigram on SQLite, B-tree ranges for the rest).
+own indexes (B-tree ranges for exact and prefix, pg_trgm / FTS5 trigram for contains).
 
 Every match has a position (tier, field, term, sort_key, relation_id): tier 0 exact, 1 prefix,
 2 contains; field in SEARCH_FIELDS order. A relation is listed once, at its best position, and
@@ -8,10 +8,13 @@ positions are totally ordered, so keyset pagination over them never skips or rep
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     column,
@@ -22,13 +25,14 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     tuple_,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
-from services.relations.models.search import FTS_TABLE, SEARCH_FIELDS, SearchTerm
-from services.relations.search import SearchQuery
+from services.relations.models.search import SEARCH_FIELDS, SearchTerm, fts_table
+from services.relations.search import EMAIL, PHONE, SearchQuery
 from shared.errors import ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -36,8 +40,16 @@ TIERS = ("exact", "prefix", "contains")
 EXACT, PREFIX, CONTAINS = range(len(TIERS))
 # Trigram indexes need three characters; shorter queries find exact and prefix matches only.
 MIN_CONTAINS = 3
+# Rows of the ranking's index a "contains" search reads in order before it turns to the
+# trigram index instead: a common fragment is found within them, a rare one is cheap there.
+WINDOW = 20_000
 
-_fts = table(FTS_TABLE, column("rowid"))
+_hit = SearchTerm.__table__.alias("hit")
+_other = SearchTerm.__table__.alias("other")
+
+
+def _order(row) -> tuple:
+    return row.term, row.sort_key, row.relation_id
 
 
 @dataclass(frozen=True)
@@ -65,11 +77,11 @@ class SearchRepository:
         before phones, then by term, name and id."""
         after = _position(cursor, query)
         found: list[Match] = []
-        for tier, field in segments(query):
-            if after and (tier, field) < after.segment:
+        for segment in segments(query):
+            if after and segment < after.segment:
                 continue
-            keyset = after if after and (tier, field) == after.segment else None
-            found += self._segment(query, tier, field, keyset, limit + 1 - len(found),
+            keyset = after if after and segment == after.segment else None
+            found += self._segment(query, *segment, keyset, limit + 1 - len(found),
                                    include_archived)
             if len(found) > limit:
                 last = found[limit - 1]
@@ -82,45 +94,71 @@ class SearchRepository:
         """The relations of a page of matches, by id."""
         if not ids:
             return {}
-        return {r.id: r for r in self.session.scalars(select(Relation).where(Relation.id.in_(ids)))}
+        query = select(Relation).where(Relation.id.in_(ids))
+        return {relation.id: relation for relation in self.session.scalars(query)}
 
     def _segment(self, query: SearchQuery, tier: int, field: int, after: Match | None,
                  limit: int, include_archived: bool) -> list[Match]:
         """One (tier, field) of the ranking, in (term, sort_key, relation_id) order."""
-        term = query.for_field(field)
-        row = aliased(SearchTerm, name="hit")
-        conditions = [row.field == field, self._tier_condition(row, tier, term),
-                      ~_better_match_exists(row, query, tier, field)]
-        if not include_archived:
-            conditions.append(row.archived == false())
-        if after:
-            conditions.append(tuple_(row.term, row.sort_key, row.relation_id)
-                              > tuple_(after.term, after.sort_key, after.relation_id))
-        statement = (select(row.term, row.sort_key, row.relation_id).where(*conditions)
-                     .order_by(row.term, row.sort_key, row.relation_id).limit(limit))
-        return [Match(tier, field, hit.term, hit.sort_key, hit.relation_id)
-                for hit in self.session.execute(statement)]
-
-    def _tier_condition(self, row, tier: int, term: str) -> ColumnElement[bool]:
-        if tier == EXACT:
-            return row.term == term
-        if tier == PREFIX:
-            # A term that goes on after the query with a space ("de vries" for "de") always
-            # has a better match in its first word, itself a term: skip [q + " ", q + "!").
-            low = row.term >= term + "!" if " " not in term else row.term > term
-            return and_(low, row.term < _after_prefix(term))
-        not_prefix = or_(row.term < term, row.term >= _after_prefix(term))
-        if self.session.get_bind().dialect.name == "postgresql":
-            contained = row.term.like(f"%{_escape(term)}%", escape="\\")  # pg_trgm GIN
+        if tier == CONTAINS:
+            rows = self._contains(query, field, after, limit, include_archived)
         else:
-            phrase = '"' + term.replace('"', '""') + '"'
-            contained = row.id.in_(select(_fts.c.rowid)
-                                   .where(literal_column(FTS_TABLE).op("MATCH")(phrase)))
-        conditions = [contained, not_prefix]
-        if " " not in term:
-            # Also found after a space: that word is a term and matched by prefix already.
-            conditions.append(~row.term.like(f"% {_escape(term)}%", escape="\\"))
-        return and_(*conditions)
+            rows = self._rows(select(*_order(_hit.c)).where(
+                _in_field(field), _tier_condition(tier, query.for_field(field)),
+                *_after(_hit.c, after), *_wanted(_hit.c, query, tier, field, include_archived)),
+                limit)
+        return [Match(tier, field, *row) for row in rows]
+
+    def _contains(self, query: SearchQuery, field: int, after: Match | None, limit: int,
+                  include_archived: bool) -> list:
+        """Contains matches: first among the next WINDOW rows of the ordered index (where a
+        common fragment is found at once), else through the field's trigram index (which a
+        rare fragment hits only a few times). Either way the work stays bounded."""
+        term = query.for_field(field)
+        window = (select(*_order(_hit.c), _hit.c.archived)
+                  .where(_in_field(field), *_after(_hit.c, after))
+                  .order_by(*_order(_hit.c)).limit(WINDOW).subquery("window"))
+        rows = self._rows(select(*_order(window.c)).where(
+            _contains_condition(window.c.term, term),
+            *_wanted(window.c, query, CONTAINS, field, include_archived)), limit, window.c)
+        if len(rows) >= limit:
+            return rows
+        conditions = [_in_field(field), _contains_condition(_hit.c.term, term),
+                      *_after(_hit.c, after), *_wanted(_hit.c, query, CONTAINS, field,
+                                                       include_archived)]
+        if self._dialect == "postgresql":
+            with self._bitmap_scans_only():  # the field's partial GIN index
+                return self._rows(select(*_order(_hit.c)).where(*conditions), limit)
+        fts = table(fts_table(field), column("rowid"))
+        matched = select(fts.c.rowid).where(
+            literal_column(fts_table(field)).op("MATCH")('"' + term.replace('"', '""') + '"'))
+        # The unary + keeps SQLite from walking the ordered index: the FTS5 matches drive.
+        statement = (select(*_order(_hit.c)).where(_hit.c.id.in_(matched), *conditions)
+                     .order_by(literal_column("+hit.term"), _hit.c.sort_key, _hit.c.relation_id))
+        return list(self.session.execute(statement.limit(limit)))
+
+    def _rows(self, statement: Select, limit: int, row=_hit.c) -> list:
+        return list(self.session.execute(statement.order_by(*_order(row)).limit(limit)))
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    @contextmanager
+    def _bitmap_scans_only(self) -> Iterator[None]:
+        # The planner cannot tell a rare fragment from a common one and may walk the ordered
+        # index "until LIMIT rows match", reading the whole field when none does; here the
+        # fragment is known to be rare, so only the trigram index's bitmap is worth using.
+        saved = self.session.execute(text(
+            "SELECT current_setting('enable_indexscan'), current_setting('enable_seqscan'), "
+            "set_config('enable_indexscan', 'off', true), "
+            "set_config('enable_seqscan', 'off', true)")).one()
+        try:
+            yield
+        finally:
+            self.session.execute(text(
+                "SELECT set_config('enable_indexscan', :i, true), "
+                "set_config('enable_seqscan', :s, true)"), {"i": saved[0], "s": saved[1]})
 
 
 def segments(query: SearchQuery) -> list[tuple[int, int]]:
@@ -129,29 +167,69 @@ def segments(query: SearchQuery) -> list[tuple[int, int]]:
     for tier in range(len(TIERS)):
         for field in range(len(SEARCH_FIELDS)):
             term = query.for_field(field)
-            if term and (tier != CONTAINS or len(term) >= MIN_CONTAINS):
-                result.append((tier, field))
+            if not term or (tier == CONTAINS and len(term) < MIN_CONTAINS):
+                continue
+            if field == EMAIL and (" " in term or (tier == EXACT and "@" not in term)):
+                continue  # an address has no spaces, and all of it has an @
+            result.append((tier, field))
     return result
 
 
-def _better_match_exists(row, query: SearchQuery, tier: int, field: int) -> ColumnElement[bool]:
-    """The relation of `row` matches somewhere ranked before `row`: list it there, not here."""
-    other = aliased(SearchTerm, name="other")
-    tiers = {f: _tier_of(other.term, query.for_field(f)) for f in range(len(SEARCH_FIELDS))}
-    rank = case(*((other.field == f, expr) for f, expr in tiers.items()))
-    return exists().where(other.relation_id == row.relation_id,
-                          tuple_(rank, other.field, other.term)
+def _in_field(field: int) -> ColumnElement[bool]:
+    # A literal, so PostgreSQL can match the partial trigram index of the field.
+    return _hit.c.field == literal_column(str(int(field)))
+
+
+def _after(row, after: Match | None) -> list[ColumnElement[bool]]:
+    if after is None:
+        return []
+    return [tuple_(*_order(row)) > tuple_(after.term, after.sort_key, after.relation_id)]
+
+
+def _wanted(row, query: SearchQuery, tier: int, field: int,
+            include_archived: bool) -> list[ColumnElement[bool]]:
+    """Not archived (unless asked for), and not better placed elsewhere in the ranking."""
+    conditions = [~_better_match_exists(row, query, tier, field)]
+    if not include_archived:
+        conditions.append(row.archived == false())
+    return conditions
+
+
+def _tier_condition(tier: int, term: str) -> ColumnElement[bool]:
+    if tier == EXACT:
+        return _hit.c.term == term
+    # A term that goes on after the query with a space ("de vries" for "de") always has a
+    # better match in its first word, itself a term: skip [q + " ", q + "!").
+    low = _hit.c.term >= term + "!" if " " not in term else _hit.c.term > term
+    return and_(low, _hit.c.term < _after_prefix(term))
+
+
+def _contains_condition(column_, term: str) -> ColumnElement[bool]:
+    conditions = [column_.like(f"%{_escape(term)}%", escape="\\"),
+                  or_(column_ < term, column_ >= _after_prefix(term))]
+    if " " not in term:
+        # Found after a space, the query starts a word, itself a term: a prefix match.
+        conditions.append(~column_.like(f"% {_escape(term)}%", escape="\\"))
+    return and_(*conditions)
+
+
+def _better_match_exists(row, query: SearchQuery, tier: int,
+                         field: int) -> ColumnElement[bool]:
+    """The relation of `row` matches somewhere ranked before it: list it there, not here."""
+    ranks = [(_other.c.field == f, _tier_of(query.for_field(f)))
+             for f in range(len(SEARCH_FIELDS)) if f != PHONE or query.digits]
+    return exists().where(_other.c.relation_id == row.relation_id,
+                          tuple_(case(*ranks), _other.c.field, _other.c.term)
                           < tuple_(literal(tier), literal(field), row.term))
 
 
-def _tier_of(term_column, term: str | None) -> ColumnElement:
-    """The tier at which a term column matches `term`, NULL when it does not."""
-    if not term:
-        return literal(None)
-    whens = [(term_column == term, literal(EXACT)),
-             (and_(term_column > term, term_column < _after_prefix(term)), literal(PREFIX))]
+def _tier_of(term: str) -> ColumnElement:
+    """The tier at which `other.term` matches `term`, NULL when it does not."""
+    whens = [(_other.c.term == term, literal(EXACT)),
+             (and_(_other.c.term > term, _other.c.term < _after_prefix(term)), literal(PREFIX))]
     if len(term) >= MIN_CONTAINS:
-        whens.append((term_column.like(f"%{_escape(term)}%", escape="\\"), literal(CONTAINS)))
+        whens.append((_other.c.term.like(f"%{_escape(term)}%", escape="\\"),
+                      literal(CONTAINS)))
     return case(*whens)
 
 
