@@ -8,7 +8,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData
 
-from shared.outbox import include_platform_tables
+from shared.tables import include_platform_tables
 
 JSON_AS_RENDERED = "sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql')"
 

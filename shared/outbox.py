@@ -10,68 +10,18 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from shared import metrics
 from shared.bus import EVENTS_EXCHANGE, Bus
-from shared.db import Database, JSONType
+from shared.db import Database
 from shared.messages import Envelope
+from shared.tables import idempotency_keys, inbox, outbox
 
 log = logging.getLogger(__name__)
-
-_platform_metadata = MetaData()
-
-outbox = Table(
-    "outbox",
-    _platform_metadata,
-    # Integer on SQLite so the id auto-increments; a bigint on PostgreSQL.
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    Column("message_id", String(36), nullable=False, unique=True),
-    Column("exchange", String(64), nullable=False),
-    Column("routing_key", String(200), nullable=False),
-    Column("aggregate_id", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
-    Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL"),
-          sqlite_where=text("sent_at IS NULL")),
-)
-
-inbox = Table(
-    "inbox",
-    _platform_metadata,
-    Column("consumer", String(100), primary_key=True),
-    Column("message_id", String(36), primary_key=True),
-    Column("handled_at", DateTime(timezone=True), nullable=False),
-    # A command's reply, so a redelivered command is answered without being applied again.
-    Column("result", JSONType),
-)
-
-PLATFORM_TABLES = (outbox, inbox)
-
-
-def include_platform_tables(metadata: MetaData) -> None:
-    """Give a service's metadata its own outbox and inbox (each service owns its database)."""
-    for table in PLATFORM_TABLES:
-        if table.name not in metadata.tables:
-            table.to_metadata(metadata)
-
+# An Idempotency-Key answers repeats for a day (shared.idempotency).
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -172,6 +122,8 @@ class OutboxRelay:
         with self.database.session_factory() as session, session.begin():
             session.execute(delete(outbox).where(outbox.c.sent_at < cutoff))
             session.execute(delete(inbox).where(inbox.c.handled_at < cutoff))
+            session.execute(delete(idempotency_keys).where(
+                idempotency_keys.c.created_at < _now() - IDEMPOTENCY_RETENTION))
 
     def run(self) -> None:
         """Relay until stopped; a broker outage only delays, with backoff, never drops."""

@@ -25,3 +25,4 @@ for server in rabbitmq postgres; do
 done
 
 "$PYTHON" -m tests.bench.lag "$@"
+"$PYTHON" -m tests.bench.duplicates

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, insert, inspect, or_, select, text
+from sqlalchemy import and_, case, delete, func, insert, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
 from services.relations.matching import (
@@ -71,9 +71,9 @@ def _refresh(session: Session, chunk: list[Any], force: bool) -> None:
             for rid in ids for kind, value in sorted(wanted[rid])]
     if rows:
         session.execute(insert(MatchKey), rows)
-    for column in (DuplicatePair.a, DuplicatePair.b):
-        session.execute(delete(DuplicatePair).where(column.in_(ids))
-                        .execution_options(synchronize_session=False))
+    session.execute(delete(DuplicatePair)
+                    .where(or_(DuplicatePair.a.in_(ids), DuplicatePair.b.in_(ids)))
+                    .execution_options(synchronize_session=False))
     refreshed = set(ids)
     subjects = [r for r in chunk if r.id in refreshed and wanted[r.id]]
     pairs = find_pairs(session, subjects, {r.id: wanted[r.id] for r in subjects})
@@ -130,22 +130,20 @@ _FLAG = {EMAIL: "same_email", PHONE: "same_phone", NAME_BIRTH: "same_name_and_bi
 
 def _holders(session: Session, keys: set[Key]) -> dict[Key, list[str]]:
     """The relations holding each key, leaving out keys held too widely to mean anything."""
-    if not keys:
-        return {}
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for kind, value in keys:
+    for kind, value in sorted(keys):
         by_kind[kind].append(value)
     found: dict[Key, list[str]] = defaultdict(list)
-    for kind, values in by_kind.items():
-        cap = MAX_BLOCK if kind == POSTCODE else MAX_HOLDERS
-        for start in range(0, len(values), CHUNK):
-            held = func.count().over(partition_by=(MatchKey.kind, MatchKey.value)).label("held")
-            inner = (select(MatchKey.kind, MatchKey.value, MatchKey.relation_id, held)
-                     .where(MatchKey.kind == kind,
-                            MatchKey.value.in_(values[start:start + CHUNK])).subquery())
-            query = select(inner.c.value, inner.c.relation_id).where(inner.c.held <= cap)
-            for value, relation_id in session.execute(query):
-                found[(kind, value)].append(relation_id)
+    for start in range(0, max((len(v) for v in by_kind.values()), default=0), CHUNK):
+        wanted = [and_(MatchKey.kind == kind, MatchKey.value.in_(values[start:start + CHUNK]))
+                  for kind, values in by_kind.items() if values[start:start + CHUNK]]
+        held = func.count().over(partition_by=(MatchKey.kind, MatchKey.value)).label("held")
+        inner = (select(MatchKey.kind, MatchKey.value, MatchKey.relation_id, held)
+                 .where(or_(*wanted)).subquery())
+        cap = case((inner.c.kind == POSTCODE, MAX_BLOCK), else_=MAX_HOLDERS)
+        query = select(inner.c.kind, inner.c.value, inner.c.relation_id).where(inner.c.held <= cap)
+        for kind, value, relation_id in session.execute(query):
+            found[(kind, value)].append(relation_id)
     return found
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, Index, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import JSONType
-from shared.outbox import include_platform_tables
+from shared.tables import include_platform_tables
 
 
 class Base(DeclarativeBase):

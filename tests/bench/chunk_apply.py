@@ -40,9 +40,10 @@ def seed(runtime, count: int) -> None:
             "INSERT INTO field_definitions (key, label, type, options, required, applies_to, "
             "created_at, updated_at) VALUES "
             "('newsletter', 'Newsletter', 'checkbox', '[]', false, '[\"person\"]', now(), now()),"
-            "('interests', 'Interests', 'multi_choice', "
-            "'[{\"key\": \"sport\", \"label\": \"Sport\"}, {\"key\": \"music\", \"label\": \"Music\"}]',"
-            " false, '[\"person\", \"organisation\"]', now(), now())"))
+            "('interests', 'Interests', 'multi_choice', :options, false, "
+            "'[\"person\", \"organisation\"]', now(), now())"),
+            {"options": json.dumps([{"key": "sport", "label": "Sport"},
+                                    {"key": "music", "label": "Music"}])})
         connection.execute(text(
             "INSERT INTO relations (id, type, first_name, last_name, emails, phones, status, "
             "fields, tags, version, created_at, updated_at) "

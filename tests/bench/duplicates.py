@@ -150,6 +150,7 @@ def time_reads(app, ids: list[str]) -> tuple[list[float], int]:
 
 def time_pages(app, pages: int) -> list[float]:
     client, headers, cursor, times = app.test_client(), _headers(), None, []
+    client.get("/api/relations/duplicates", headers=headers)  # warm-up
     for _ in range(pages):
         query = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
         started = time.perf_counter()
@@ -186,12 +187,15 @@ def run(count: int, samples: int) -> dict:
         build_seconds = build(runtime, sorted(data.ids))
         with runtime.database.session_factory() as session:
             pairs = session.scalar(select(func.count()).select_from(DuplicatePair))
+            scored = session.scalar(select(func.count()).select_from(DuplicatePair)
+                                    .where(DuplicatePair.score.is_not(None)))
         sample = data.sample(samples + WARM_UP)
         print(f"timing {samples} relations one at a time", flush=True)
         app = create_app(runtime)
         reads, found = time_reads(app, sample)
         results = {
             "relations": count, "duplicates_seeded": len(data.duplicated), "pairs": pairs,
+            "scored_pairs": scored,
             "build_seconds": round(build_seconds, 1),
             "build_relations_per_second": round(count / build_seconds),
             "refresh_changed": summarise(time_refresh(runtime, sample, new_phone)),
@@ -206,7 +210,8 @@ def run(count: int, samples: int) -> dict:
 
 def report(results: dict) -> None:
     print(f"\nduplicates, {results['relations']:,} relations "
-          f"({results['duplicates_seeded']:,} seeded duplicates, {results['pairs']:,} pairs); "
+          f"({results['duplicates_seeded']:,} seeded duplicates, {results['pairs']:,} pairs, "
+          f"{results['scored_pairs']:,} scored by the default rules); "
           f"initial matching {results['build_seconds']} s "
           f"({results['build_relations_per_second']:,} relations/s); in ms:")
     print(f"{'measure':<34}{'n':>6}{'median':>9}{'p99':>9}{'max':>9}")

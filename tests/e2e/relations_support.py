@@ -97,12 +97,13 @@ def follows(gateway: Gateway, field: str, value: str,
             check: Callable[[dict[str, dict[str, Any]]], bool], what: str) -> dict[str, dict]:
     """Poll the read model until `check` holds for its matches (by id); answer them."""
 
-    def probe() -> dict[str, dict[str, Any]] | None:
+    def probe() -> list[dict[str, dict[str, Any]]]:
         found = {item["id"]: item for item in read_model(gateway, field, value)}
-        return found if check(found) else None
+        return [found] if check(found) else []  # wrapped: no match at all may be the answer
 
     message = f"the read model to show {what} ({field}={value})"
-    return wait_until(probe, timeout=READ_MODEL_TIMEOUT, interval=0.05, message=message)
+    (found,) = wait_until(probe, timeout=READ_MODEL_TIMEOUT, interval=0.05, message=message)
+    return found
 
 
 # --- the private distributed stack ---------------------------------------------------------

@@ -9,7 +9,7 @@ import pika
 import pytest
 from sqlalchemy import func, select
 
-from shared.outbox import outbox
+from shared.tables import outbox
 from shared.testing import wait_until
 from tests.integration.conftest import AMQP, queue_depth, restart_broker
 from tests.support import ledger

@@ -16,9 +16,9 @@ from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.errors import ValidationFailed
 from shared.messages import Command, Envelope, Event
-from shared.outbox import include_platform_tables
 from shared.plugins import ServicePlugin
 from shared.runtime import ServiceRuntime, bootstrap
+from shared.tables import include_platform_tables
 
 metadata = MetaData()
 entries = Table(

@@ -10,12 +10,14 @@ from services.relations.schemas.merges import (
     MergeResultSchema,
     UndoArgs,
 )
+from shared.idempotency import idempotent
 
 merges = Blueprint("merges", __name__, url_prefix="/api/relations/merges",
                    description="Merge relations, and undo a merge.")
 
 
 @merges.post("")
+@idempotent
 @merges.arguments(MergeRequestSchema)
 @merges.response(201, MergeResultSchema)
 def merge(body):

@@ -20,6 +20,7 @@ from services.relations.schemas.relations import (
     RelationPatchSchema,
     RelationSchema,
 )
+from shared.idempotency import idempotent
 
 relations = Blueprint("relations", __name__, url_prefix="/api/relations/relations",
                       description="Persons and organisations: the relation card.")
@@ -36,6 +37,7 @@ class Relations(MethodView):
             relation_type=args.get("type"))
         return {"items": items, "next_cursor": next_cursor}
 
+    @idempotent
     @relations.arguments(RelationCreateSchema)
     @relations.arguments(CreateArgs, location="query")
     @relations.response(201, RelationSchema)

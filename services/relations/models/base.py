@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.outbox import include_platform_tables
+from shared.tables import include_platform_tables
 
 
 class Base(DeclarativeBase):

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
 from services.relations.models.search import SEARCH_FIELDS, SearchTerm, fts_table
-from services.relations.search import EMAIL, PHONE, SearchQuery
+from services.relations.search import EMAIL, NAME, PHONE, SearchQuery
 from shared.errors import ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -171,6 +171,8 @@ def segments(query: SearchQuery) -> list[tuple[int, int]]:
                 continue
             if field == EMAIL and (" " in term or (tier == EXACT and "@" not in term)):
                 continue  # an address has no spaces, and all of it has an @
+            if field == NAME and query.digits:
+                continue  # digits only: a phone number (or part of an address), not a name
             result.append((tier, field))
     return result
 

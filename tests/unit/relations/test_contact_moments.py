@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from shared.outbox import outbox
+from shared.tables import outbox
 
 RELATIONS = "/api/relations/relations"
 

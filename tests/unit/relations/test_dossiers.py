@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from services.relations.handlers import Via
 from services.relations.handlers.dossiers import move_relation_dossiers
-from shared.outbox import outbox
+from shared.tables import outbox
 
 
 def person(api, last_name="Jansen"):

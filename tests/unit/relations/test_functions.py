@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from services.relations.handlers import Via
 from services.relations.handlers.functions import end_open_functions
-from shared.outbox import outbox
+from shared.tables import outbox
 
 RELATIONS = "/api/relations/relations"
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from shared.outbox import outbox
+from shared.tables import outbox
 from shared.testing import wait_until
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.bus import Bus
-from shared.outbox import outbox
+from shared.tables import outbox
 from tests.support import ledger
 
 
