@@ -393,3 +393,13 @@ DuplicateDismissalWithdrawn = Event("relations.duplicates.dismissal_withdrawn",
                                     DuplicateDismissalPayload,
                                     description="A \"not a duplicate\" mark was taken back; the "
                                                 "pair may be proposed again.")
+
+
+class TagChunkPayload(ChunkSchema):
+    tag = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+AddTagChunk = Command("relations.add_tag", TagChunkPayload, inbox=False,
+                      description="Give a chunk of relations a tag.")
+RemoveTagChunk = Command("relations.remove_tag", TagChunkPayload, inbox=False,
+                         description="Take a tag off a chunk of relations (every occurrence).")

@@ -20,6 +20,8 @@ plugin = ServicePlugin(
         messages.ArchiveChunk: bulk.archive_chunk,
         messages.DeleteChunk: bulk.delete_chunk,
         messages.RestoreBeforeImages: bulk.restore_before_images,
+        messages.AddTagChunk: bulk.add_tag,
+        messages.RemoveTagChunk: bulk.remove_tag,
         messages.CheckFieldChanges: bulk.check_field_changes,
         messages.GetRelationStates: bulk.get_relation_states,
         messages.AssessArchive: bulk.assess_archive,

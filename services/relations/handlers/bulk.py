@@ -115,6 +115,30 @@ def apply_field_changes(command: Envelope, uow: RelationsUnitOfWork) -> list[Out
     return outcomes
 
 
+def add_tag(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
+    """Give each relation of the chunk a defined tag (once)."""
+    payload, tag = command.payload, command.payload["tag"]
+    with uow, _on_behalf_of(payload):
+        if uow.tags.find(tag) is None:
+            raise ValidationFailed(f"no tag has the key {tag!r}: define it first",
+                                   errors={"tag": [f"unknown tag {tag!r}"]})
+        outcomes = _per_relation(uow, payload, lambda relation: None if tag in (
+            relation.tags or []) else {"tags": [*(relation.tags or []), tag]})
+        uow.commit()
+    return outcomes
+
+
+def remove_tag(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
+    """Take a tag off each relation of the chunk, every occurrence of it."""
+    payload, tag = command.payload, command.payload["tag"]
+    with uow, _on_behalf_of(payload):
+        outcomes = _per_relation(uow, payload, lambda relation: {
+            "tags": [t for t in relation.tags or [] if t != tag]} if tag in (
+            relation.tags or []) else None)
+        uow.commit()
+    return outcomes
+
+
 def restore_before_images(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
     """Undo: put back each relation's before-image; a relation changed by someone else since
     the job is skipped (mode "skip") or restored all the same ("overwrite")."""

@@ -128,3 +128,21 @@ def test_queries_for_previews(rpc, people):
     assert [s["id"] for s in states["states"]] == people[:2]
     assert states["missing"] == ["missing"]
     assert rpc.call(messages.AssessArchive, {"relation_ids": people}) == {"impacts": []}
+
+
+def test_tag_chunks_add_once_and_remove_every_occurrence(api, rpc, people):
+    api.post("/api/relations/tags", json={"key": "vip", "label": "VIP"})
+    added = rpc.call(messages.AddTagChunk, {"job": "job-7", "relation_ids": people[:2],
+                                            "tag": "vip"})
+    assert [o["outcome"] for o in added] == ["changed", "changed"]
+    again = rpc.call(messages.AddTagChunk, {"job": "job-8", "relation_ids": people[:2],
+                                            "tag": "vip"})
+    assert [o["outcome"] for o in again] == ["unchanged", "unchanged"]
+    assert api.get(f"/api/relations/relations/{people[0]}").get_json()["tags"] == ["vip"]
+    removed = rpc.call(messages.RemoveTagChunk, {"job": "job-9", "relation_ids": people,
+                                                 "tag": "vip"})
+    assert [o["outcome"] for o in removed] == ["changed", "changed", "unchanged", "unchanged"]
+    assert removed[0]["before"] == {"tags": ["vip"]}
+    with pytest.raises(ValidationFailed) as refused:
+        rpc.call(messages.AddTagChunk, {"job": "job-10", "relation_ids": people, "tag": "nope"})
+    assert "tag" in refused.value.errors
