@@ -11,11 +11,12 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_smorest import Api
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from shared import context, metrics
 from shared.auth import CORRELATION_HEADER, PRINCIPAL_HEADER, Principal, PrincipalSigner
-from shared.errors import PROBLEM_JSON, PlatformError, Unavailable
+from shared.errors import PROBLEM_JSON, PlatformError, PreconditionFailed, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None
                 entered.__exit__(None, None, None)
 
     app.register_error_handler(PlatformError, problem_response)
+    # Optimistic locking lost a race the handler did not foresee: the caller retries.
+    app.register_error_handler(StaleDataError, lambda _exc: problem_response(PreconditionFailed(
+        "someone else changed this at the same moment; reload it and apply your change again")))
     app.register_error_handler(HTTPException, _http_problem)
 
     @app.errorhandler(Exception)

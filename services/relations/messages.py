@@ -1,6 +1,8 @@
 """The published contract of the relations service: its events and their payloads."""
 
-from marshmallow import Schema, fields, validate
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.messages import Command, Event, Query
 
@@ -8,6 +10,13 @@ RELATION_TYPES = ("person", "organisation")
 STATUSES = ("active", "archived")
 # What is left of a relation merged into another or deleted: its id, and where it went.
 TOMBSTONES = ("merged", "deleted")
+
+
+def iso_date(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("not a date as YYYY-MM-DD") from None
 
 
 class EmailSchema(Schema):
@@ -40,7 +49,8 @@ class RelationStateSchema(Schema):
     infix = fields.String(allow_none=True)
     last_name = fields.String(allow_none=True)
     organisation_name = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    # ISO text, as the state carries it (a Date field would turn it into a date and back).
+    birth_date = fields.String(allow_none=True, validate=iso_date, metadata={"format": "date"})
     emails = fields.List(fields.Nested(EmailSchema), required=True)
     phones = fields.List(fields.Nested(PhoneSchema), required=True)
     address = fields.Nested(AddressSchema, allow_none=True)

@@ -30,6 +30,11 @@ MIN_QUERY, MAX_QUERY = 2, 200
 CHUNK = 500
 
 _WORD = re.compile(r"\w+")
+# Letters Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans({"ı": "i", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d",
+                               "Đ": "d", "ð": "d", "Ð": "d", "æ": "ae", "Æ": "ae", "œ": "oe",
+                               "Œ": "oe", "þ": "th", "Þ": "th"})
+_ASCII_CONTROLS = {code: " " if chr(code).isspace() else None for code in (*range(0x20), 0x7F)}
 # What people type between the digits of a phone number.
 _PHONE_NOISE = re.compile(r"[\s\-./()]")
 _PHONE_QUERY = re.compile(r"\+?\d{2,}")
@@ -39,10 +44,13 @@ def normalise(text: str | None) -> str:
     """Lower case without accents or control characters, single spaces: "José " -> "jose"."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed
-                   if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cc")
-    return " ".join(kept.casefold().split())
+    if text.isascii():
+        text = text.translate(_ASCII_CONTROLS)
+    else:
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(ch) and unicodedata.category(ch)[0] != "C"
+                       or ch.isspace()).translate(_UNDECOMPOSED)
+    return " ".join(text.casefold().split())
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def run(count: int, samples: int) -> dict:
         settings = Settings(var_dir=Path(tmp), database_url=url, principal_secret=SECRET)
         (plugin,) = service_plugins(["relations"])
         runtime = bootstrap(plugin, settings, bus=Bus("memory://localhost/"), declare=False)
-        print(f"seeding {count:,} relations ({len(data.duplicated):,} duplicates)", flush=True)
+        print(f"seeding {count:,} relations ({len(data.duplicated) // 2:,} duplicates)", flush=True)
         seed(f"{SERVER}/{name}", data.rows)
         print("matching every relation (refresh_match_keys, 500 a transaction)", flush=True)
         build_seconds = build(runtime, sorted(data.ids))
@@ -194,7 +194,7 @@ def run(count: int, samples: int) -> dict:
         app = create_app(runtime)
         reads, found = time_reads(app, sample)
         results = {
-            "relations": count, "duplicates_seeded": len(data.duplicated), "pairs": pairs,
+            "relations": count, "duplicates_seeded": len(data.duplicated) // 2, "pairs": pairs,
             "scored_pairs": scored,
             "build_seconds": round(build_seconds, 1),
             "build_relations_per_second": round(count / build_seconds),

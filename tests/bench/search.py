@@ -38,7 +38,7 @@ from shared.http import create_app
 from shared.plugins import service_plugins
 from shared.runtime import bootstrap
 from tests.bench.search_data import QUERY_KINDS, Generator
-from tests.bench.search_seed import PostgresLoader, SqliteLoader, seed
+from tests.bench.search_seed import PostgresLoader, SqliteLoader, finish_all, seed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_SH = REPO_ROOT / "deploy" / "local" / "postgres.sh"
@@ -48,6 +48,7 @@ RESULT = REPO_ROOT / "var" / "bench" / "search.json"
 PAGE = 20
 WARM_UP = 20
 SECRET = "search-bench-secret-" + "s" * 20
+SEED = 20261123
 
 
 @contextmanager
@@ -125,7 +126,6 @@ def summarise(seconds: list[float]) -> dict[str, float]:
 
 
 def run(count: int, per_kind: int, with_sqlite: bool) -> dict:
-    generator = Generator(seed=count)
     with scratch_database() as name, tempfile.TemporaryDirectory(prefix="cardbox-bench-") as tmp:
         runtimes = {"postgresql": service(
             f"postgresql+psycopg://postgres@127.0.0.1:{POSTGRES_PORT}/{name}", Path(tmp))}
@@ -137,15 +137,18 @@ def run(count: int, per_kind: int, with_sqlite: bool) -> dict:
         with ExitStack() as stack:
             for loader in loaders:
                 stack.enter_context(loader)
-            sample, spent, search_rows = seed(generator, count, loaders,
-                                              progress=lambda line: print(line, flush=True))
-            index_seconds = {}
-            for loader in loaders:
-                print(f"  building the indexes ({type(loader).__name__})", flush=True)
-                index_seconds[type(loader).__name__] = loader.finish()
-        queries = generator.queries(sample, per_kind)
+            started = time.perf_counter()
+            sample, load_seconds, search_rows = seed(
+                count, SEED, loaders, progress=lambda line: print(line, end="\r", flush=True))
+            seeded = time.perf_counter()
+            print(f"\n  building the indexes", flush=True)
+            index_seconds = finish_all(loaders)
+            indexed = time.perf_counter()
+        queries = Generator(seed=SEED).queries(sample, per_kind)
         results = {"relations": count, "search_rows": search_rows, "page_size": PAGE,
-                   "seed_seconds": spent, "index_seconds": index_seconds, "databases": {}}
+                   "seed_seconds": round(seeded - started, 1), "load_seconds": load_seconds,
+                   "index_seconds": round(indexed - seeded, 1), "indexes": index_seconds,
+                   "databases": {}}
         for database, (runtime, app) in runtimes.items():
             print(f"searching {database}: {len(queries)} queries", flush=True)
             results["databases"][database] = measure(app, queries)

@@ -1,18 +1,23 @@
 """Fast seeding for the search benchmark: relations and their search rows (built by the
 service's own `search_rows`) go in by COPY (PostgreSQL) or executemany (SQLite), with the
-tables' indexes dropped first and rebuilt after, exactly as the migrations defined them."""
+tables' indexes (and SQLite's FTS5 triggers) dropped first and rebuilt after from the
+definitions the migrations left in the database."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import queue
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
+from services.relations.models.search import SEARCH_FIELDS, fts_table
 from services.relations.search import search_rows
-from tests.bench.search_data import Seeded
+from tests.bench.search_data import Generator, Seeded
 
 TABLES = ("relations", "relation_search")
 RELATION_COLUMNS = ("id", "type", "initials", "first_name", "infix", "last_name",
@@ -20,6 +25,7 @@ RELATION_COLUMNS = ("id", "type", "initials", "first_name", "infix", "last_name"
                     "fields", "tags", "version", "created_at", "updated_at")
 SEARCH_COLUMNS = ("relation_id", "field", "term", "sort_key", "archived")
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+WORKERS = 2
 
 
 def rows_of(chunk: list[Seeded]) -> tuple[list[tuple], list[tuple]]:
@@ -82,19 +88,22 @@ class PostgresLoader:
 
 class SqliteLoader:
     def __init__(self, path: str):
-        self.connection = sqlite3.connect(path, isolation_level=None)
+        # Loaded from one thread, finished from another.
+        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.recreate: list[str] = []
+        self.triggers: list[str] = []
 
     def __enter__(self) -> SqliteLoader:
+        """Drop the secondary indexes and the triggers that feed the FTS5 tables."""
         c = self.connection
         c.execute("PRAGMA synchronous = OFF")
         c.execute("PRAGMA cache_size = -1000000")
         placeholders = ", ".join("?" for _ in TABLES)
-        for name, sql in c.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                   f"AND sql IS NOT NULL AND tbl_name IN ({placeholders})",
-                                   TABLES).fetchall():
-            c.execute(f'DROP INDEX "{name}"')
-            self.recreate.append(sql)
+        for kind, name, sql in c.execute(
+                f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                f"AND sql IS NOT NULL AND tbl_name IN ({placeholders})", TABLES).fetchall():
+            c.execute(f'DROP {kind.upper()} "{name}"')
+            (self.recreate if kind == "index" else self.triggers).append(sql)
         return self
 
     def load(self, relations: list[tuple], search: list[tuple]) -> None:
@@ -108,12 +117,18 @@ class SqliteLoader:
         c.execute("COMMIT")
 
     def finish(self) -> dict[str, float]:
-        """Rebuild the indexes (the FTS5 tables filled as the rows went in), ANALYZE."""
+        """Rebuild the indexes, fill each field's FTS5 table as its trigger would have, put
+        the triggers back, ANALYZE."""
+        fills = [f"INSERT INTO {fts_table(field)}(rowid, term) "
+                 f"SELECT id, term FROM relation_search WHERE field = {field}"
+                 for field in range(len(SEARCH_FIELDS))]
         timings = {}
-        for statement in self.recreate:
+        for statement in [*self.recreate, *fills]:
             started = time.perf_counter()
             self.connection.execute(statement)
             timings[_index_name(statement)] = round(time.perf_counter() - started, 1)
+        for statement in self.triggers:
+            self.connection.execute(statement)
         self.connection.execute("ANALYZE")
         return timings
 
@@ -132,31 +147,76 @@ def _sqlite_values(row: tuple) -> tuple:
 
 
 def _index_name(statement: str) -> str:
-    words = statement.replace('"', "").split()
-    for marker in ("INDEX", "CONSTRAINT"):
+    words = statement.replace('"', "").replace("(", " ").split()
+    for marker in ("INDEX", "CONSTRAINT", "INTO"):
         if marker in words:
             return words[words.index(marker) + 1]
     return words[0]
 
 
-def seed(generator, count: int, loaders: Iterable, chunk_size: int = 20_000,
+def generate_chunk(job: tuple[int, int, int, int]) -> tuple[list, list, list[Seeded]]:
+    """One chunk of relations, its rows and search rows, and a sample of it (in a worker
+    process: the same seed and chunk give the same relations whichever worker runs it)."""
+    seed_, start, stop, sample_every = job
+    generator = Generator(seed=seed_ * 1_000_003 + start)
+    chunk = [generator.relation(n) for n in range(start, stop)]
+    relations, search = rows_of(chunk)
+    return relations, search, chunk[::sample_every]
+
+
+class _Feeder(threading.Thread):
+    """A loader fed chunk by chunk from its own thread, so the databases load side by side."""
+
+    def __init__(self, loader):
+        super().__init__(daemon=True)
+        self.loader, self.queue, self.seconds = loader, queue.Queue(maxsize=2), 0.0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                started = time.perf_counter()
+                try:
+                    self.loader.load(*item)
+                except BaseException as exc:  # reported by the main thread
+                    self.error = exc
+                self.seconds += time.perf_counter() - started
+
+
+def seed(count: int, seed_: int, loaders: list, chunk_size: int = 20_000,
          progress=print) -> tuple[list[Seeded], dict[str, float], int]:
-    """Write `count` relations through every loader; answer a sample of them (to draw
-    queries from), seconds spent per stage, and the number of search rows."""
-    loaders = list(loaders)
-    spent = {"generate": 0.0, **{type(loader).__name__: 0.0 for loader in loaders}}
+    """Write `count` relations through every loader (generated by two worker processes, each
+    database loaded by its own thread); answer a sample of the relations (to draw queries
+    from), seconds spent per loader, and the number of search rows."""
+    jobs = [(seed_, start, min(count, start + chunk_size), max(1, count // 5000))
+            for start in range(0, count, chunk_size)]
     sample: list[Seeded] = []
-    search_count = 0
-    for start in range(0, count, chunk_size):
-        started = time.perf_counter()
-        chunk = [generator.relation(n) for n in range(start, min(count, start + chunk_size))]
-        relations, search = rows_of(chunk)
-        spent["generate"] += time.perf_counter() - started
-        for loader in loaders:
-            started = time.perf_counter()
-            loader.load(relations, search)
-            spent[type(loader).__name__] += time.perf_counter() - started
-        sample += chunk[:: max(1, count // 5000)]
-        search_count += len(search)
-        progress(f"  seeded {start + len(chunk):,} relations, {search_count:,} search rows")
-    return sample, {k: round(v, 1) for k, v in spent.items()}, search_count
+    rows = 0
+    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+        feeders = [_Feeder(loader) for loader in loaders]
+        for feeder in feeders:
+            feeder.start()
+        for done, (relations, search, part) in enumerate(pool.imap(generate_chunk, jobs), 1):
+            for feeder in feeders:
+                feeder.queue.put((relations, search))
+            sample += part
+            rows += len(search)
+            progress(f"  generated {min(count, done * chunk_size):,} relations, "
+                     f"{rows:,} search rows")
+        for feeder in feeders:
+            feeder.queue.put(None)
+            feeder.join()
+            if feeder.error:
+                raise feeder.error
+    return sample, {type(f.loader).__name__: round(f.seconds, 1) for f in feeders}, rows
+
+
+def finish_all(loaders: list) -> dict[str, dict[str, float]]:
+    """Every loader's finish() (index builds) side by side: they run in the database engines,
+    so two of them use both cores."""
+    results: dict[str, dict[str, float]] = {}
+    with ThreadPoolExecutor(len(loaders)) as executor:
+        futures = {type(loader).__name__: executor.submit(loader.finish) for loader in loaders}
+        for name, future in futures.items():
+            results[name] = future.result()
+    return results

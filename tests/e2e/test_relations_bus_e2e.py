@@ -170,3 +170,28 @@ def test_a_delete_chunk_is_for_superusers_only(distributed: Gateway, rpc: RpcCli
     assert [o["outcome"] for o in outcomes] == ["changed", "changed"]
     assert rpc.call(messages.DeleteChunk, {**chunk, "principal": root}) == outcomes
     assert distributed.get(f"{RELATIONS}/{ids[0]}").status_code == 410
+
+
+def test_a_tag_is_added_to_and_taken_off_a_chunk_once_per_job(distributed: Gateway,
+                                                               rpc: RpcClient):
+    tag = unique("member_")
+    body(distributed.post("/api/relations/tags", json={"key": tag, "label": tag}), 201)
+    name = unique("Tag-")
+    tagged, plain = person(distributed, last_name=name), person(distributed, last_name=name)
+    tagged = body(distributed.request("PUT", f"{RELATIONS}/{tagged['id']}/tags/{tag}"))
+    chunk = {"job": unique("job-"), "relation_ids": [tagged["id"], plain["id"]], "tag": tag}
+
+    added = rpc.call(messages.AddTagChunk, chunk)
+    assert [o["outcome"] for o in added] == ["unchanged", "changed"]
+    assert rpc.call(messages.AddTagChunk, chunk) == added
+    assert card(distributed, plain["id"])["tags"] == [tag]
+    assert card(distributed, plain["id"])["version"] == 2
+    follows(distributed, "last_name", name, lambda found: len(found) == 2 and all(
+        item["tags"] == [tag] for item in found.values()), "the tag on the chunk")
+
+    removed = rpc.call(messages.RemoveTagChunk, {**chunk, "job": unique("job-")})
+    assert [o["outcome"] for o in removed] == ["changed", "changed"]
+    assert [card(distributed, o["relation_id"])["tags"] for o in removed] == [[], []]
+    with pytest.raises(ValidationFailed) as refused:
+        rpc.call(messages.AddTagChunk, {**chunk, "job": unique("job-"), "tag": "ghost"})
+    assert "tag" in refused.value.errors

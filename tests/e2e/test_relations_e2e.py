@@ -2,12 +2,11 @@
 1 and 2): on PostgreSQL the custom values are JSONB and "who holds this option" is a JSONB query.
 
 The other points live beside this file: test_relations_links_e2e.py (functions, contact
-moments, tags, dossiers), test_relations_lifecycle_e2e.py (history, archive, delete, merge)
-and test_relations_bus_e2e.py (the chunk commands over RabbitMQ)."""
+moments, tags, dossiers), test_relations_lifecycle_e2e.py (history, archive, delete, merge),
+test_relations_bus_e2e.py (the chunk commands over RabbitMQ) and test_relations_races_e2e.py
+(concurrent writers)."""
 
 from __future__ import annotations
-
-import pytest
 
 from shared.testing import wait_until
 from tests.e2e.relations_support import (
@@ -81,9 +80,6 @@ def test_a_card_is_normalised_and_a_stale_write_loses_nothing(stack: Gateway):
     assert seen[anna["id"]]["phones"][0]["number"] == "+31612345679"
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: POST /api/selections/filters/query answers "
-                   "500 for a relation with a birth date (its RelationPageSchema dumps the ISO "
-                   "text through RelationStateSchema's Date field)")
 def test_the_read_model_answers_for_a_relation_with_a_birth_date(stack: Gateway):
     name = unique("Geboren-")
     born = person(stack, last_name=name, birth_date="1980-02-29")

@@ -126,14 +126,19 @@ def test_a_superuser_deletes_for_good_and_leaves_a_tombstone(distributed: Gatewa
     name = unique("Weg-")
     relation = person(distributed, last_name=name, first_name="Jan",
                       emails=[{"address": f"{name.lower()}@example.org"}])
+    club = organisation(distributed)
+    body(distributed.post(f"{RELATIONS}/{club['id']}/functions", json={
+        "relation_id": relation["id"], "role": "chair", "start_date": "2020-01-01"}), 201)
+    household = body(distributed.post("/api/relations/dossiers", json={
+        "name": unique("Household "), "kind": "household",
+        "member_ids": [relation["id"], club["id"]]}), 201)
     follows(distributed, "last_name", name, lambda found: relation["id"] in found,
             "the new relation")
     url = f"{RELATIONS}/{relation['id']}"
     assert body(root.request("DELETE", url), 204) is None
 
     gone = body(distributed.get(url), 410)
-    # The tombstone's own "status" replaces the problem's HTTP status member (see report).
-    assert (gone["id"], gone["status"]) == (relation["id"], "deleted")
+    assert (gone["id"], gone["tombstone"], gone["status"]) == (relation["id"], "deleted", 410)
     entries = history(distributed, relation["id"])
     assert entries[0]["field"] == "deleted" and entries[0]["principal"] == "staff:root"
     assert all(e["before"] is None and e["after"] is None for e in entries)  # data erased
@@ -141,6 +146,25 @@ def test_a_superuser_deletes_for_good_and_leaves_a_tombstone(distributed: Gatewa
                            headers={"If-Match": f'"{relation["id"]}.2"'}), 410)
     follows(distributed, "last_name", name, lambda found: not found, "the relation forgotten")
     assert read_model(distributed, "email", f"{name.lower()}@example.org") == []
+    (held,) = body(distributed.get(f"{RELATIONS}/{club['id']}/functions"))["items"]
+    assert held["other"] == {"id": relation["id"], "type": "person",
+                             "display_name": "deleted relation"}
+    left = body(distributed.get(f"/api/relations/dossiers/{household['id']}"))
+    assert left["member_ids"] == [club["id"]]
+    assert body(root.request("DELETE", url), 204) is None  # deleting it again changes nothing
+
+
+def test_a_deleted_relations_contact_moments_keep_no_personal_data(distributed: Gateway,
+                                                                    tmp_path_factory):
+    root = Staff(distributed, Path(tmp_path_factory.getbasetemp()))
+    relation = person(distributed, first_name="Jan")
+    secret = unique("Diagnosed with ")
+    moment = body(distributed.post(f"{RELATIONS}/{relation['id']}/contact-moments", json={
+        "kind": "visit", "subject": "Home visit", "note": secret}), 201)
+    body(root.request("DELETE", f"{RELATIONS}/{relation['id']}"), 204)
+    for path in (f"{RELATIONS}/{relation['id']}/contact-moments",
+                 f"/api/relations/contact-moments/{moment['id']}"):
+        assert secret not in distributed.get(path).text, path
 
 
 # --- 9. merge and undo -----------------------------------------------------------------------
@@ -165,6 +189,9 @@ def test_a_merge_unites_two_persons_and_undo_puts_everything_back(stack: Gateway
         "organisation_id": club["id"], "role": "treasurer", "start_date": "2021-01-01"}), 201)
     body(stack.post(f"{RELATIONS}/{other['id']}/contact-moments", json={
         "kind": "phone", "subject": "Called about dues"}), 201)
+    own, shared = (body(stack.post("/api/relations/dossiers", json={
+        "name": unique("Dossier "), "kind": "household", "member_ids": members}), 201)["id"]
+        for members in ([other["id"]], [keep["id"], other["id"]]))
 
     merged = body(stack.post("/api/relations/merges", json={
         "keep": keep["id"], "others": [other["id"]], "choices": {"last_name": other["id"]}}),
@@ -184,6 +211,12 @@ def test_a_merge_unites_two_persons_and_undo_puts_everything_back(stack: Gateway
     assert [m["subject"] for m in body(stack.get(f"{keep_url}/contact-moments"))["items"]] == [
         "Called about dues"]
     assert {"merged", "created"} <= {e["field"] for e in history(stack, keep["id"])}
+    assert sorted(d["id"] for d in body(stack.get(f"{keep_url}/dossiers"))["items"]) == sorted(
+        [own, shared])
+    assert body(stack.get(f"/api/relations/dossiers/{shared}"))["member_ids"] == [keep["id"]]
+    moved = stack.patch(f"{RELATIONS}/{other['id']}", json={"first_name": "X"},
+                        headers={"If-Match": f'"{other["id"]}.{other["version"]}"'})
+    assert problem(moved, 409)["merged_into"] == keep["id"]
     follows(stack, "last_name", other_name, lambda found: list(found) == [keep["id"]],
             "only the keeper under the chosen name")
 
@@ -198,6 +231,9 @@ def test_a_merge_unites_two_persons_and_undo_puts_everything_back(stack: Gateway
     assert len(body(stack.get(f"{other_url}/functions"))["items"]) == 1
     assert len(body(stack.get(f"{other_url}/contact-moments"))["items"]) == 1
     assert body(stack.get(f"{keep_url}/functions"))["items"] == []
+    assert body(stack.get(f"/api/relations/dossiers/{own}"))["member_ids"] == [other["id"]]
+    assert sorted(body(stack.get(f"/api/relations/dossiers/{shared}"))["member_ids"]) == sorted(
+        [keep["id"], other["id"]])
     problem(stack.post(undo), 409)
     follows(stack, "last_name", other_name, lambda found: list(found) == [other["id"]],
             "the other back under its own name")

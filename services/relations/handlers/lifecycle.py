@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from services.relations.handlers.dossiers import saved_many
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.impacts import Impact, archive_impacts
 from services.relations.messages import RelationsArchived, RelationsDeleted, RelationsRestored
-from services.relations.models import HistoryEntry, Relation
+from services.relations.models import ContactMoment, HistoryEntry, Relation
 from services.relations.models.base import now
 from shared import context
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -105,6 +105,8 @@ def delete_relations(uow: RelationsUnitOfWork, relation_ids: list[str], *, via: 
         if ids:
             uow.session.execute(update(HistoryEntry).where(HistoryEntry.relation_id.in_(ids))
                                 .values(before=None, after=None))
+            # What was said with or about them is personal too.
+            uow.session.execute(delete(ContactMoment).where(ContactMoment.relation_id.in_(ids)))
             for rid in ids:
                 uow.record(rid, {"deleted": [None, None]}, via)
             uow.session.flush()

@@ -12,8 +12,9 @@ from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationCreated, RelationUpdated
 from services.relations.models import EDITABLE_FIELDS, Relation
 from services.relations.models.base import now
+from services.relations.repository.relations import tombstone_error
 from services.relations.search import reindex
-from shared.errors import Gone, PreconditionFailed, ValidationFailed
+from shared.errors import PreconditionFailed, ValidationFailed
 
 
 def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: str,
@@ -73,7 +74,7 @@ def get_relation(uow: RelationsUnitOfWork, relation_id: str) -> dict[str, Any]:
         if relation.status == "merged":
             return {"id": relation.id, "merged_into": relation.merged_into}
         if relation.status == "deleted":
-            raise Gone(f"relation {relation_id} was deleted", id=relation_id, status="deleted")
+            raise tombstone_error(relation)
         return relation.state()
 
 

@@ -121,8 +121,12 @@ class DuplicateRepository:
         """The compact view of each relation among `ids`, by id."""
         if not ids:
             return {}
-        query = select(Relation).where(Relation.id.in_(sorted(ids)))
-        return {relation.id: summary(relation) for relation in self.session.scalars(query)}
+        columns = (Relation.id, Relation.type, Relation.status, Relation.initials,
+                   Relation.first_name, Relation.infix, Relation.last_name,
+                   Relation.organisation_name, Relation.birth_date, Relation.emails,
+                   Relation.phones, Relation.address)
+        query = select(*columns).where(Relation.id.in_(sorted(ids)))
+        return {row.id: summary(row) for row in self.session.execute(query)}
 
     def dismissal(self, a: str, b: str) -> DuplicateDismissal | None:
         return self.session.get(DuplicateDismissal, (a, b))
@@ -154,7 +158,7 @@ class DuplicateRepository:
         return rows[:limit], encode_cursor([last.dismissed_at.isoformat(), last.a, last.b])
 
 
-def summary(relation: Relation) -> dict[str, Any]:
+def summary(relation: Any) -> dict[str, Any]:
     """A relation in a few fields: enough to tell two candidates apart."""
     address = relation.address or {}
     return {"id": relation.id, "type": relation.type, "name": display_name(relation),

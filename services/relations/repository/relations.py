@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from services.relations.messages import TOMBSTONES
 from services.relations.models import Relation
-from shared.errors import Conflict, Gone, NotFound, ValidationFailed
+from shared.errors import Conflict, Gone, NotFound, PlatformError, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -23,14 +24,13 @@ class RelationRepository:
         return relation
 
     def live(self, relation_id: str) -> Relation:
-        """A relation that can still change: deleted ones are gone, merged ones moved."""
-        relation = self.get(relation_id)
-        if relation.status == "deleted":
-            raise Gone(f"relation {relation_id} was deleted", id=relation_id, status="deleted")
-        if relation.status == "merged":
-            raise Conflict(f"relation {relation_id} was merged into {relation.merged_into}; "
-                           "change that one instead", id=relation_id,
-                           merged_into=relation.merged_into)
+        """A relation that can still change, locked until this transaction ends (concurrent
+        writers queue instead of failing): deleted ones are gone, merged ones moved."""
+        relation = self.session.get(Relation, relation_id, with_for_update=True)
+        if relation is None:
+            raise NotFound(f"relation {relation_id} does not exist")
+        if relation.status in TOMBSTONES:
+            raise tombstone_error(relation)
         return relation
 
     def many(self, relation_ids: list[str]) -> dict[str, Relation]:
@@ -84,6 +84,15 @@ class RelationRepository:
             return rows, None
         last = rows[limit - 1]
         return rows[:limit], encode_cursor([last.created_at.isoformat(), last.id])
+
+
+def tombstone_error(relation: Relation) -> PlatformError:
+    """What reading or changing a merged or deleted relation answers."""
+    if relation.status == "deleted":
+        return Gone(f"relation {relation.id} was deleted", id=relation.id, tombstone="deleted")
+    return Conflict(f"relation {relation.id} was merged into {relation.merged_into}; change "
+                    "that one instead", id=relation.id, tombstone="merged",
+                    merged_into=relation.merged_into)
 
 
 _ATTRIBUTE_OF = {column.key: attribute.key for attribute in Relation.__mapper__.column_attrs

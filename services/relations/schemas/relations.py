@@ -49,8 +49,6 @@ class RelationPatchSchema(RelationFieldsSchema):
 
 
 class RelationSchema(RelationStateSchema):
-    # The state already holds the ISO text; a Date field would try to format it again.
-    birth_date = fields.String(allow_none=True, metadata={"format": "date"})
     merged_into = fields.String(metadata={
         "description": "Only on a merged relation: the id of the relation it became part of."})
 

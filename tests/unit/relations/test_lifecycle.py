@@ -59,7 +59,8 @@ def test_only_a_superuser_deletes_and_a_deleted_relation_is_a_tombstone(api, as_
 
     assert as_superuser("relations").delete(url).status_code == 204
     gone = api.get(url)
-    assert gone.status_code == 410 and gone.get_json()["status"] == "deleted"
+    assert gone.status_code == 410 and gone.get_json()["tombstone"] == "deleted"
+    assert gone.get_json()["status"] == 410
     history = as_superuser("relations").get(f"{url}/history").get_json()["items"]
     assert history[0]["field"] == "deleted"
     assert all(item["before"] is None and item["after"] is None for item in history)
