@@ -141,7 +141,7 @@ def run(count: int, per_kind: int, with_sqlite: bool) -> dict:
             sample, load_seconds, search_rows = seed(
                 count, SEED, loaders, progress=lambda line: print(line, end="\r", flush=True))
             seeded = time.perf_counter()
-            print(f"\n  building the indexes", flush=True)
+            print("\n  building the indexes", flush=True)
             index_seconds = finish_all(loaders)
             indexed = time.perf_counter()
         queries = Generator(seed=SEED).queries(sample, per_kind)

@@ -68,7 +68,7 @@ def _per_relation(uow: RelationsUnitOfWork, payload: dict[str, Any],
             changed.append((relation, outcome))
         outcomes.append(outcome)
     if changed:
-        uow.relations.write_back([relation for relation, _ in changed])
+        uow.relations.write_back([(r, set(o["changes"])) for r, o in changed])
         uow.record_many([(r.id, o["changes"]) for r, o in changed], Via.bulk(job))
         for relation, outcome in changed:
             outcome["version"] = relation.version

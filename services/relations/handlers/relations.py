@@ -6,14 +6,12 @@ from typing import Any
 
 from services.relations.contacts import normalised_contacts
 from services.relations.custom_fields import check_values, missing_required
-from services.relations.duplicates import refresh_match_keys
 from services.relations.handlers.duplicates import settle_duplicates
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationCreated, RelationUpdated
 from services.relations.models import EDITABLE_FIELDS, Relation
 from services.relations.models.base import now
 from services.relations.repository.relations import tombstone_error
-from services.relations.search import reindex
 from shared.errors import PreconditionFailed, ValidationFailed
 
 
@@ -31,8 +29,6 @@ def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: s
         relation.updated_at = created
         check_card(relation)
         uow.relations.add(relation)
-        reindex(uow.session, [relation])
-        refresh_match_keys(uow.session, [relation])
         settle_duplicates(uow, relation, on_duplicate)
         uow.record(relation.id, {"created": [None, relation.type], **changed},
                    via or Via.api())
@@ -58,8 +54,6 @@ def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[st
         if changed:
             uow.session.flush()  # bumps the version, or raises if a concurrent write won
             uow.record(relation.id, changed, via or Via.api())
-            reindex(uow.session, [relation])
-            refresh_match_keys(uow.session, [relation])
             uow.emit(RelationUpdated, {"relation": relation.state(), "changes": changed},
                      aggregate_id=relation.id)
         state = relation.state()

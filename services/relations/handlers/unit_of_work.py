@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.relations import derived
 from services.relations.models import HistoryEntry
 from services.relations.models.base import now
 from services.relations.repository import (
@@ -44,6 +45,13 @@ class Via:
 
 
 class RelationsUnitOfWork(UnitOfWork):
+    def __enter__(self) -> RelationsUnitOfWork:
+        fresh = self.session is None
+        super().__enter__()
+        if fresh:
+            derived.watch(self.session)
+        return self
+
     @property
     def relations(self) -> RelationRepository:
         return RelationRepository(self.session)

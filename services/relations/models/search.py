@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import comparators
 from alembic.operations import ops
 from alembic.util import DispatchPriority
-from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.relations.models.base import Base
@@ -48,8 +48,12 @@ class SearchTerm(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
-        UniqueConstraint("relation_id", "field", "term", name="uq_relation_search_term"),
-        # The ranking's order; `archived` too, so a scan of it never visits the table.
+        # A relation's rows (rewritten together), in relation order: "contains" matches are
+        # listed by relation id, which is random, so a common fragment is met early on.
+        Index("uq_relation_search_term", "relation_id", "field", "term", unique=True,
+              postgresql_include=["archived"]),
+        # Exact and prefix matches, in the ranking's order; `archived` too, so a scan of it
+        # never visits the table.
         Index("ix_relation_search_order", "field", "term", "sort_key", "relation_id",
               "archived"),
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from services.relations import derived
 from services.relations.messages import TOMBSTONES
 from services.relations.models import Relation
 from shared.errors import Conflict, Gone, NotFound, PlatformError, ValidationFailed
@@ -48,19 +49,22 @@ class RelationRepository:
                                     for column, value in row._mapping.items()})
                 for row in rows}
 
-    def write_back(self, relations: list[Relation]) -> None:
-        """Save changed detached relations with one executemany; each gets its next version
-        (the rows are locked, so no one else can have moved it meanwhile)."""
-        if not relations:
+    def write_back(self, changed: list[tuple[Relation, set[str]]]) -> None:
+        """Save changed detached relations (each with the names of what changed) with one
+        executemany; each gets its next version (the rows are locked, so no one else can have
+        moved it meanwhile)."""
+        if not changed:
             return
         table = Relation.__table__
-        for relation in relations:
+        for relation, _names in changed:
             relation.version += 1
         statement = (update(table).where(table.c.id == bindparam("_id"))
                      .values({column: bindparam(f"_{column}") for column in _WRITTEN}))
         self.session.execute(statement, [
             {"_id": r.id, **{f"_{c}": getattr(r, _ATTRIBUTE_OF[c]) for c in _WRITTEN}}
-            for r in relations])
+            for r, _names in changed])
+        # Written past the ORM, so its flush hook does not see them: follow them here.
+        derived.follow(self.session, changed)
 
     def add(self, relation: Relation) -> Relation:
         self.session.add(relation)

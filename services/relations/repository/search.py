@@ -1,9 +1,11 @@
 """The search query: ranked matches of the search table, a page at a time, on the database's
 own indexes (B-tree ranges for exact and prefix, pg_trgm / FTS5 trigram for contains).
 
-Every match has a position (tier, field, term, sort_key, relation_id): tier 0 exact, 1 prefix,
-2 contains; field in SEARCH_FIELDS order. A relation is listed once, at its best position, and
-positions are totally ordered, so keyset pagination over them never skips or repeats.
+Every match has a position: its tier (0 exact, 1 prefix, 2 contains), its field (in
+SEARCH_FIELDS order), then (term, sort_key, relation_id) for exact and prefix matches, which so
+list alphabetically, and the relation id alone for contains matches, which so list in an order
+that is arbitrary but stable (see _contains for why). A relation is listed once, at its best
+position, and positions are totally ordered, so keyset pagination never skips or repeats.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ TIERS = ("exact", "prefix", "contains")
 EXACT, PREFIX, CONTAINS = range(len(TIERS))
 # Trigram indexes need three characters; shorter queries find exact and prefix matches only.
 MIN_CONTAINS = 3
-# Rows of the ranking's index a "contains" search reads in order before it turns to the
-# trigram index instead: a common fragment is found within them, a rare one is cheap there.
+# Rows (of all fields) a "contains" search reads in relation order before it turns to the
+# trigram index: a common fragment is found within them, a rare one is cheap in the index.
 WINDOW = 20_000
 
 _hit = SearchTerm.__table__.alias("hit")
@@ -74,7 +76,7 @@ class SearchRepository:
     def page(self, query: SearchQuery, *, limit: int, cursor: str | None,
              include_archived: bool) -> tuple[list[Match], str | None]:
         """Best matches first: exact before prefix before contains, names before e-mails
-        before phones, then by term, name and id."""
+        before phones; then alphabetically (exact, prefix) or by relation id (contains)."""
         after = _position(cursor, query)
         found: list[Match] = []
         for segment in segments(query):
@@ -99,7 +101,7 @@ class SearchRepository:
 
     def _segment(self, query: SearchQuery, tier: int, field: int, after: Match | None,
                  limit: int, include_archived: bool) -> list[Match]:
-        """One (tier, field) of the ranking, in (term, sort_key, relation_id) order."""
+        """One (tier, field) of the ranking, in its order."""
         if tier == CONTAINS:
             rows = self._contains(query, field, after, limit, include_archived)
         else:
@@ -111,34 +113,43 @@ class SearchRepository:
 
     def _contains(self, query: SearchQuery, field: int, after: Match | None, limit: int,
                   include_archived: bool) -> list:
-        """Contains matches: first among the next WINDOW rows of the ordered index (where a
-        common fragment is found at once), else through the field's trigram index (which a
-        rare fragment hits only a few times). Either way the work stays bounded."""
+        """Contains matches, one per relation, by relation id: random, so a common fragment
+        shows up within the next WINDOW rows in that order; a rare one is looked up in the
+        field's trigram index, where it has few entries. Either way the work stays bounded."""
         term = query.for_field(field)
-        window = (select(*_order(_hit.c), _hit.c.archived)
-                  .where(_in_field(field), *_after(_hit.c, after))
-                  .order_by(*_order(_hit.c)).limit(WINDOW).subquery("window"))
-        rows = self._rows(select(*_order(window.c)).where(
-            _contains_condition(window.c.term, term),
-            *_wanted(window.c, query, CONTAINS, field, include_archived)), limit, window.c)
+        window = select(_hit.c.relation_id, _hit.c.field, _hit.c.term, _hit.c.archived)
+        if after:
+            window = window.where(_hit.c.relation_id > after.relation_id)
+        window = (window.order_by(_hit.c.relation_id, _hit.c.field, _hit.c.term)
+                  .limit(WINDOW).subquery("window"))
+        rows = self._scattered(select(window.c.term, window.c.relation_id).where(
+            window.c.field == literal_column(str(field)), _contains_condition(window.c.term, term),
+            *_wanted(window.c, query, CONTAINS, field, include_archived)), window.c, limit)
         if len(rows) >= limit:
             return rows
         conditions = [_in_field(field), _contains_condition(_hit.c.term, term),
-                      *_after(_hit.c, after), *_wanted(_hit.c, query, CONTAINS, field,
-                                                       include_archived)]
+                      *_wanted(_hit.c, query, CONTAINS, field, include_archived)]
+        if after:
+            conditions.append(_hit.c.relation_id > after.relation_id)
+        statement = select(_hit.c.term, _hit.c.relation_id).where(*conditions)
         if self._dialect == "postgresql":
             with self._bitmap_scans_only():  # the field's partial GIN index
-                return self._rows(select(*_order(_hit.c)).where(*conditions), limit)
+                return self._scattered(statement, _hit.c, limit)
         fts = table(fts_table(field), column("rowid"))
         matched = select(fts.c.rowid).where(
             literal_column(fts_table(field)).op("MATCH")('"' + term.replace('"', '""') + '"'))
-        # The unary + keeps SQLite from walking the ordered index: the FTS5 matches drive.
-        statement = (select(*_order(_hit.c)).where(_hit.c.id.in_(matched), *conditions)
-                     .order_by(literal_column("+hit.term"), _hit.c.sort_key, _hit.c.relation_id))
-        return list(self.session.execute(statement.limit(limit)))
+        # The unary + keeps SQLite from walking an index in order: the FTS5 matches drive.
+        return self._scattered(statement.where(_hit.c.id.in_(matched)), _hit.c, limit,
+                               literal_column("+hit.relation_id"))
 
-    def _rows(self, statement: Select, limit: int, row=_hit.c) -> list:
-        return list(self.session.execute(statement.order_by(*_order(row)).limit(limit)))
+    def _scattered(self, statement: Select, row, limit: int, first=None) -> list:
+        """Rows of the contains tier as (term, sort_key, relation_id), by relation."""
+        ordered = statement.order_by(row.relation_id if first is None else first, row.term)
+        return [(term, "", relation_id)
+                for term, relation_id in self.session.execute(ordered.limit(limit))]
+
+    def _rows(self, statement: Select, limit: int) -> list:
+        return list(self.session.execute(statement.order_by(*_order(_hit.c)).limit(limit)))
 
     @property
     def _dialect(self) -> str:

@@ -61,11 +61,11 @@ def upgrade() -> None:
     sa.Column('term', sa.String(length=320).with_variant(sa.String(length=320, collation='C'), 'postgresql'), nullable=False),
     sa.Column('sort_key', sa.String(length=320).with_variant(sa.String(length=320, collation='C'), 'postgresql'), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('relation_id', 'field', 'term', name='uq_relation_search_term')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('relation_search', schema=None) as batch_op:
         batch_op.create_index('ix_relation_search_order', ['field', 'term', 'sort_key', 'relation_id', 'archived'], unique=False)
+        batch_op.create_index('uq_relation_search_term', ['relation_id', 'field', 'term'], unique=True, postgresql_include=['archived'])
 
     dialect = op.get_bind().dialect.name
     for statement in _postgres_trigram() if dialect == 'postgresql' else _sqlite_fts():
@@ -104,6 +104,7 @@ def downgrade() -> None:
         for name in FIELDS.values():
             op.execute(f"DROP TABLE relation_search_fts_{name}")
     with op.batch_alter_table('relation_search', schema=None) as batch_op:
+        batch_op.drop_index('uq_relation_search_term', postgresql_include=['archived'])
         batch_op.drop_index('ix_relation_search_order')
 
     op.drop_table('relation_search')
