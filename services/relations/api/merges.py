@@ -3,11 +3,14 @@
 from flask_smorest import Blueprint
 
 from services.relations.api.common import uow
+from services.relations.handlers import batch_merge, duplicates
 from services.relations.handlers import merges as handlers
 from services.relations.schemas.merges import (
     MergeRecordSchema,
     MergeRequestSchema,
     MergeResultSchema,
+    PairMergeResultSchema,
+    PairMergeSchema,
     UndoArgs,
 )
 from shared.idempotency import idempotent
@@ -40,3 +43,17 @@ def get_merge(merge_id):
 def undo(merge_id, force):
     """Take a merge back: every relation as it was, and what moved moves back."""
     return handlers.undo_merge(uow(), merge_id, force=force)
+
+
+@merges.post("/pairs")
+@idempotent
+@merges.arguments(PairMergeSchema)
+@merges.response(200, PairMergeResultSchema)
+def merge_pairs(body):
+    """Merge many duplicate pairs at once: named pairs, or the best stored ones from
+    `min_score`. Safe mode skips (and lists) pairs whose values conflict; rules mode merges
+    them, the keeper's or the newest value winning. Each merge can be undone on its own."""
+    pairs = [tuple(pair) for pair in body["pairs"]] if "pairs" in body else \
+        duplicates.best_pairs(uow(), body["min_score"], body["limit"])
+    return batch_merge.merge_pairs(uow, pairs, mode=body["mode"], keeper=body["keeper"],
+                                   rule=body["rule"])

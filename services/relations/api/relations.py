@@ -42,13 +42,15 @@ class Relations(MethodView):
     @relations.arguments(CreateArgs, location="query")
     @relations.response(201, RelationSchema)
     def post(self, data, args):
-        """Register a person or an organisation; on_duplicate=reject refuses one that looks
-        like an existing relation (409 listing the candidates)."""
-        state = handlers.create_relation(uow(), data, region=region(),
-                                         on_duplicate=args["on_duplicate"])
+        """Register a person or an organisation. on_duplicate=reject refuses one that looks
+        like an existing relation (409 listing the candidates); on_duplicate=merge merges it
+        into the best candidate (200 with that relation; the merge can be undone)."""
+        state, new = handlers.create_relation(uow(), data, region=region(),
+                                              on_duplicate=args["on_duplicate"])
         headers = {"ETag": etag_of(state),
                    "Location": url_for("relations.Relation", relation_id=state["id"])}
-        return state, 201, headers
+        # 200 with the existing relation when on_duplicate=merge folded the new one into it.
+        return state, 201 if new else 200, headers
 
 
 @relations.route("/<relation_id>")

@@ -117,6 +117,13 @@ def list_pairs(uow: RelationsUnitOfWork, *, min_score: int, limit: int,
     return items, next_cursor
 
 
+def best_pairs(uow: RelationsUnitOfWork, min_score: int, limit: int) -> list[tuple[str, str]]:
+    """The ids of the best stored pairs from `min_score`, for a batch merge."""
+    with uow:
+        pairs, _next = uow.duplicates.page(min_score=min_score, limit=limit, cursor=None)
+        return [(pair.a, pair.b) for pair in pairs]
+
+
 def dismiss_pair(uow: RelationsUnitOfWork, one: str, other: str) -> tuple[dict[str, Any], bool]:
     """Mark two relations as not duplicates of each other; answers the dismissal and whether
     it is new (dismissing twice changes nothing)."""
@@ -169,27 +176,37 @@ def _reject(uow: RelationsUnitOfWork, relation: Relation, found: list[dict[str, 
                         for c in found])
 
 
+def _merge(uow: RelationsUnitOfWork, relation: Relation,
+           found: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Fold the new relation into its best candidate: the existing values win, the new ones
+    fill gaps, multi-values are united; an ordinary merge, so it can be undone."""
+    if not found:
+        return None
+    # Imported here: merges builds on the card handlers, which settle duplicates through us.
+    from services.relations.handlers.merges import merge_relations
+
+    return merge_relations(uow, found[0]["relation"]["id"], [relation.id], {})["keep"]
+
+
 # What a new relation that scores at least the reject_min_score setting against existing ones
-# does, beyond "allow": (uow, the new relation, its candidates) -> None, in the creating
-# transaction; raising undoes the creation. "merge" is to come with the merge feature.
+# does, beyond "allow": (uow, the new relation, its candidates) -> the state that stands for
+# it instead, or None; in the creating transaction, where raising undoes the creation.
 ON_DUPLICATE: dict[str, Callable[[RelationsUnitOfWork, Relation, list[dict[str, Any]]],
-                                 None]] = {"reject": _reject}
+                                 dict[str, Any] | None]] = {"reject": _reject, "merge": _merge}
 
 
-def settle_duplicates(uow: RelationsUnitOfWork, relation: Relation, on_duplicate: str) -> None:
-    """Apply the on_duplicate choice to a relation being created (its keys refreshed)."""
+def settle_duplicates(uow: RelationsUnitOfWork, relation: Relation,
+                      on_duplicate: str) -> dict[str, Any] | None:
+    """Apply the on_duplicate choice to a relation being created (its keys refreshed);
+    answers the existing relation's state when the new one was merged into it."""
     if on_duplicate == "allow":
-        return
+        return None
     if on_duplicate not in ON_DUPLICATE_CHOICES:
         choices = ", ".join(ON_DUPLICATE_CHOICES)
         raise ValidationFailed(f"on_duplicate {on_duplicate!r} is unknown",
                                errors={"on_duplicate": [f"one of {choices}"]})
-    policy = ON_DUPLICATE.get(on_duplicate)
-    if policy is None:
-        raise ValidationFailed(f"on_duplicate={on_duplicate} is not available yet",
-                               errors={"on_duplicate": [f"{on_duplicate} is not available yet"]})
     threshold = uow.duplicates.settings()[REJECT_MIN_SCORE]
-    policy(uow, relation, candidates(uow, relation.id, threshold))
+    return ON_DUPLICATE[on_duplicate](uow, relation, candidates(uow, relation.id, threshold))
 
 
 def _evidence(pair: DuplicatePair) -> Evidence:

@@ -16,9 +16,12 @@ from shared.errors import PreconditionFailed, ValidationFailed
 
 
 def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: str,
-                    via: Via | None = None, on_duplicate: str = "allow") -> dict[str, Any]:
+                    via: Via | None = None,
+                    on_duplicate: str = "allow") -> tuple[dict[str, Any], bool]:
     """Register a relation; `region` is the country its phone numbers are dialled in,
-    `on_duplicate` what happens when it looks like an existing one (handlers.duplicates)."""
+    `on_duplicate` what happens when it looks like an existing one (handlers.duplicates).
+    Answers the state that stands for the registration, and whether it is a new relation
+    (False when on_duplicate=merge merged it into an existing one)."""
     with uow:
         created = now()
         relation = Relation(type=data["type"], status="active", custom_fields={}, tags=[],
@@ -29,13 +32,13 @@ def create_relation(uow: RelationsUnitOfWork, data: dict[str, Any], *, region: s
         relation.updated_at = created
         check_card(relation)
         uow.relations.add(relation)
-        settle_duplicates(uow, relation, on_duplicate)
         uow.record(relation.id, {"created": [None, relation.type], **changed},
                    via or Via.api())
         state = relation.state()
         uow.emit(RelationCreated, {"relation": state}, aggregate_id=relation.id)
+        kept = settle_duplicates(uow, relation, on_duplicate)
         uow.commit()
-    return state
+    return (kept, False) if kept is not None else (state, True)
 
 
 def update_relation(uow: RelationsUnitOfWork, relation_id: str, changes: dict[str, Any],

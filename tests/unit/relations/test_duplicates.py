@@ -162,14 +162,31 @@ def test_reject_uses_the_reject_min_score_setting(api, as_superuser):
            phones=[{"number": "0612345678"}])  # scores 80: let through
 
 
-@pytest.mark.parametrize("value, message", [("merge", "not available yet"),
-                                            ("sometimes", "one of")])
-def test_on_duplicate_merge_is_not_available_yet(api, value, message):
-    response = api.post(RELATIONS, query_string={"on_duplicate": value},
+def test_an_unknown_on_duplicate_is_refused(api):
+    response = api.post(RELATIONS, query_string={"on_duplicate": "sometimes"},
                         json={"type": "person", "last_name": "Nieuw"})
     assert response.status_code == 422
-    assert message in str(response.get_json()["errors"]["on_duplicate"])
+    assert "one of" in str(response.get_json()["errors"]["on_duplicate"])
     assert api.get(RELATIONS).get_json()["items"] == []
+
+
+def test_on_duplicate_merge_folds_a_registration_into_the_existing_relation(api):
+    existing = create(api, first_name="Els", last_name="Visser",
+                      emails=[{"address": "els@example.org"}])
+    response = api.post(RELATIONS, query_string={"on_duplicate": "merge"}, json={
+        "type": "person", "first_name": "Elisabeth", "last_name": "Visser",
+        "emails": [{"address": "ELS@example.org"}], "phones": [{"number": "0612345678"}]})
+    assert response.status_code == 200
+    kept = response.get_json()
+    assert kept["id"] == existing["id"]
+    assert kept["first_name"] == "Els"                   # the existing value wins
+    assert kept["phones"][0]["number"] == "+31612345678"  # the new one fills the gap
+    assert len(api.get(RELATIONS).get_json()["items"]) == 1
+    history = api.get(f"{RELATIONS}/{existing['id']}/history").get_json()["items"]
+    assert history[0]["via"] == "merge"  # an ordinary merge: it can be undone
+    fresh = api.post(RELATIONS, query_string={"on_duplicate": "merge"},
+                     json={"type": "person", "last_name": "Uniek"})
+    assert fresh.status_code == 201  # nothing alike: created as usual
 
 
 def test_archived_relations_count_deleted_ones_never(api, as_superuser):

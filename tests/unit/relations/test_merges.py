@@ -129,3 +129,38 @@ def test_a_merged_relation_cannot_be_changed_or_merged_again(api, pair):
                          headers={"If-Match": f'"{other["id"]}.9"'})
     assert response.status_code == 409
     assert response.get_json()["merged_into"] == keep["id"]
+
+
+def test_a_batch_merge_in_safe_mode_skips_conflicting_pairs_and_lists_them(api):
+    alike = [create(api, last_name="Gelijk", emails=[{"address": f"g{i}@example.org"}])
+             for i in range(2)]
+    api.patch(f"/api/relations/relations/{alike[1]['id']}",
+              json={"emails": [{"address": "g0@example.org"}]},
+              headers={"If-Match": f'"{alike[1]["id"]}.1"'})
+    odd = [create(api, first_name=name, last_name="Anders",
+                  emails=[{"address": "a@example.org"}]) for name in ("Piet", "Paul")]
+    response = api.post("/api/relations/merges/pairs", json={"min_score": 80})
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    assert [(m["keep"], m["other"]) for m in result["merged"]] == [
+        (alike[0]["id"], alike[1]["id"])]
+    assert result["skipped"][0]["conflicts"] == ["first_name"]
+    assert api.get(f"/api/relations/relations/{odd[1]['id']}").get_json()["first_name"] == "Paul"
+
+
+def test_a_batch_merge_by_rules_lets_the_newest_value_win(api):
+    old = create(api, first_name="Piet", last_name="Regel", emails=[{"address": "r@x.nl"}])
+    new = create(api, first_name="Pieter", last_name="Regel", emails=[{"address": "r@x.nl"}])
+    response = api.post("/api/relations/merges/pairs", json={
+        "pairs": [[old["id"], new["id"]]], "mode": "rules", "rule": "newest"})
+    [merged] = response.get_json()["merged"]
+    assert merged["keep"] == old["id"]
+    kept = api.get(f"/api/relations/relations/{old['id']}").get_json()
+    assert kept["first_name"] == "Pieter"
+
+
+def test_a_batch_merge_names_what_is_wrong(api):
+    response = api.post("/api/relations/merges/pairs", json={"pairs": [], "min_score": 1})
+    assert response.status_code == 422 and "pairs" in response.get_json()["errors"]
+    gone = api.post("/api/relations/merges/pairs", json={"pairs": [["x", "y"]]}).get_json()
+    assert gone["skipped"][0]["reason"] == "relation x does not exist"
