@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Table, create_engine, event, insert, text
+from sqlalchemy import JSON, Engine, Table, bindparam, create_engine, event, insert, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,10 +46,51 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows through Core's executemany (psycopg pipelines it into few round
-    trips); a multi-row VALUES statement of this size costs more to compile than to run."""
-    if rows:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL (a bulk chunk writes
+    thousands of history rows), Core's executemany elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(table), rows)
+        return
+    _copy(session, table.name, table, list(rows[0]), rows)
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update many rows by primary key (each row: the key and the new values, the same
+    columns in every row). On PostgreSQL: COPY into a scratch table, one UPDATE ... FROM."""
+    if not rows:
+        return
+    (key,) = [column.name for column in table.primary_key.columns]
+    columns = [name for name in rows[0] if name != key]
+    if session.get_bind().dialect.name != "postgresql":
+        statement = (update(table).where(table.c[key] == bindparam("_key"))
+                     .values({name: bindparam(f"_{name}") for name in columns}))
+        session.execute(statement, [{"_key": row[key], **{f"_{name}": row[name]
+                                                         for name in columns}} for row in rows])
+        return
+    names = [key, *columns]
+    scratch = f"{table.name}_writes_{zlib.crc32(' '.join(names).encode()):x}"
+    # One per connection and column set, with the types but none of the constraints; made
+    # once, so a chunk adds no catalog churn.
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS "
+                         f"AS SELECT {', '.join(names)} FROM {table.name} WITH NO DATA"))
+    _copy(session, scratch, table, names, rows)
+    assignments = ", ".join(f"{name} = w.{name}" for name in columns)
+    session.execute(text(f"UPDATE {table.name} AS t SET {assignments} FROM {scratch} AS w "
+                         f"WHERE t.{key} = w.{key}"))
+    session.execute(text(f"DELETE FROM {scratch}"))
+
+
+def _copy(session: Session, target: str, table: Table, columns: list[str],
+          rows: list[dict[str, Any]]) -> None:
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[name]) if name in as_json and row[name] is not None
+                            else row[name] for name in columns])
 
 
 def ping(engine: Engine) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from services.relations import derived
 from services.relations.messages import TOMBSTONES
 from services.relations.models import Relation
+from shared.db import update_rows
 from shared.errors import Conflict, Gone, NotFound, PlatformError, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -55,13 +56,10 @@ class RelationRepository:
         moved it meanwhile)."""
         if not changed:
             return
-        table = Relation.__table__
         for relation, _names in changed:
             relation.version += 1
-        statement = (update(table).where(table.c.id == bindparam("_id"))
-                     .values({column: bindparam(f"_{column}") for column in _WRITTEN}))
-        self.session.execute(statement, [
-            {"_id": r.id, **{f"_{c}": getattr(r, _ATTRIBUTE_OF[c]) for c in _WRITTEN}}
+        update_rows(self.session, Relation.__table__, [
+            {"id": r.id, **{c: getattr(r, _ATTRIBUTE_OF[c]) for c in _WRITTEN}}
             for r, _names in changed])
         # Written past the ORM, so its flush hook does not see them: follow them here.
         derived.follow(self.session, changed)
