@@ -46,8 +46,8 @@ class RelationRepository:
         table = Relation.__table__
         rows = self.session.execute(select(table).where(table.c.id.in_(relation_ids))
                                     .with_for_update())
-        return {row.id: Relation(**{_ATTRIBUTE_OF[column]: value
-                                    for column, value in row._mapping.items()})
+        return {row.id: _detached({_ATTRIBUTE_OF[column]: value
+                                   for column, value in row._mapping.items()})
                 for row in rows}
 
     def write_back(self, changed: list[tuple[Relation, set[str]]]) -> None:
@@ -95,6 +95,14 @@ def tombstone_error(relation: Relation) -> PlatformError:
     return Conflict(f"relation {relation.id} was merged into {relation.merged_into}; change "
                     "that one instead", id=relation.id, tombstone="merged",
                     merged_into=relation.merged_into)
+
+
+def _detached(values: dict) -> Relation:
+    # As the ORM builds a loaded instance (its state dict filled at once), not through
+    # __init__, which fires an attribute event per column.
+    relation = Relation._sa_class_manager.new_instance()
+    relation.__dict__.update(values)
+    return relation
 
 
 _ATTRIBUTE_OF = {column.key: attribute.key for attribute in Relation.__mapper__.column_attrs
