@@ -157,8 +157,10 @@ def reindex(session: Session, relations: Iterable[Any]) -> None:
     relations = list(relations)
     for start in range(0, len(relations), CHUNK):
         chunk = relations[start:start + CHUNK]
+        # Every field named: the index leads with the field.
         session.execute(delete(SearchTerm)
-                        .where(SearchTerm.relation_id.in_([r.id for r in chunk]))
+                        .where(SearchTerm.field.in_(range(len(SEARCH_FIELDS))),
+                               SearchTerm.relation_id.in_([r.id for r in chunk]))
                         .execution_options(synchronize_session=False))
         rows = [row for relation in chunk if not _deleted(relation)
                 for row in search_rows(relation)]

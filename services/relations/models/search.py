@@ -48,9 +48,10 @@ class SearchTerm(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
-        # A relation's rows (rewritten together), in relation order: "contains" matches are
-        # listed by relation id, which is random, so a common fragment is met early on.
-        Index("uq_relation_search_term", "relation_id", "field", "term", unique=True,
+        # A field's rows in relation order: "contains" matches are listed by relation id,
+        # which is random, so a common fragment is met early on. Also a relation's rows, with
+        # the field IN all fields.
+        Index("uq_relation_search_term", "field", "relation_id", "term", unique=True,
               postgresql_include=["archived"]),
         # Exact and prefix matches, in the ranking's order; `archived` too, so a scan of it
         # never visits the table.

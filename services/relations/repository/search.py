@@ -42,9 +42,9 @@ TIERS = ("exact", "prefix", "contains")
 EXACT, PREFIX, CONTAINS = range(len(TIERS))
 # Trigram indexes need three characters; shorter queries find exact and prefix matches only.
 MIN_CONTAINS = 3
-# Rows (of all fields) a "contains" search reads in relation order before it turns to the
+# Rows of a field a "contains" search reads in relation order before it turns to the
 # trigram index: a common fragment is found within them, a rare one is cheap in the index.
-WINDOW = 20_000
+WINDOW = 40_000
 
 _hit = SearchTerm.__table__.alias("hit")
 _other = SearchTerm.__table__.alias("other")
@@ -114,39 +114,37 @@ class SearchRepository:
     def _contains(self, query: SearchQuery, field: int, after: Match | None, limit: int,
                   include_archived: bool) -> list:
         """Contains matches, one per relation, by relation id: random, so a common fragment
-        shows up within the next WINDOW rows in that order; a rare one is looked up in the
-        field's trigram index, where it has few entries. Either way the work stays bounded."""
+        shows up within the field's next WINDOW rows in that order; a rare one is looked up
+        in the field's trigram index, where it has few entries. The work stays bounded."""
         term = query.for_field(field)
-        window = select(_hit.c.relation_id, _hit.c.field, _hit.c.term, _hit.c.archived)
-        if after:
-            window = window.where(_hit.c.relation_id > after.relation_id)
-        window = (window.order_by(_hit.c.relation_id, _hit.c.field, _hit.c.term)
-                  .limit(WINDOW).subquery("window"))
-        rows = self._scattered(select(window.c.term, window.c.relation_id).where(
-            window.c.field == literal_column(str(field)), _contains_condition(window.c.term, term),
-            *_wanted(window.c, query, CONTAINS, field, include_archived)), window.c, limit)
+        window = select(_hit.c.relation_id, _hit.c.term, _hit.c.archived).where(
+            _in_field(field), *_after_relation(_hit.c, after))
+        window = window.order_by(_hit.c.relation_id, _hit.c.term).limit(WINDOW).subquery()
+        rows = self._scattered(window.c, [
+            _contains_condition(window.c.term, term), *_visible(window.c, include_archived),
+            ~_better_match_exists(window.c, query, CONTAINS, field)], limit)
         if len(rows) >= limit:
             return rows
-        conditions = [_in_field(field), _contains_condition(_hit.c.term, term),
-                      *_wanted(_hit.c, query, CONTAINS, field, include_archived)]
-        if after:
-            conditions.append(_hit.c.relation_id > after.relation_id)
-        statement = select(_hit.c.term, _hit.c.relation_id).where(*conditions)
+        found = [_in_field(field), _contains_condition(_hit.c.term, term),
+                 *_after_relation(_hit.c, after), *_visible(_hit.c, include_archived)]
         if self._dialect == "postgresql":
             with self._bitmap_scans_only():  # the field's partial GIN index
-                return self._scattered(statement, _hit.c, limit)
+                candidates = _sorted(found)
+                return self._scattered(candidates, [
+                    ~_better_match_exists(candidates, query, CONTAINS, field)], limit)
         fts = table(fts_table(field), column("rowid"))
-        matched = select(fts.c.rowid).where(
-            literal_column(fts_table(field)).op("MATCH")('"' + term.replace('"', '""') + '"'))
+        found.append(_hit.c.id.in_(select(fts.c.rowid).where(
+            literal_column(fts_table(field)).op("MATCH")('"' + term.replace('"', '""') + '"'))))
         # The unary + keeps SQLite from walking an index in order: the FTS5 matches drive.
-        return self._scattered(statement.where(_hit.c.id.in_(matched)), _hit.c, limit,
-                               literal_column("+hit.relation_id"))
+        candidates = _sorted(found, literal_column("+hit.relation_id"))
+        return self._scattered(candidates, [
+            ~_better_match_exists(candidates, query, CONTAINS, field)], limit)
 
-    def _scattered(self, statement: Select, row, limit: int, first=None) -> list:
+    def _scattered(self, row, conditions: list, limit: int) -> list:
         """Rows of the contains tier as (term, sort_key, relation_id), by relation."""
-        ordered = statement.order_by(row.relation_id if first is None else first, row.term)
-        return [(term, "", relation_id)
-                for term, relation_id in self.session.execute(ordered.limit(limit))]
+        statement = (select(row.term, row.relation_id).where(*conditions)
+                     .order_by(row.relation_id, row.term).limit(limit))
+        return [(term, "", relation_id) for term, relation_id in self.session.execute(statement)]
 
     def _rows(self, statement: Select, limit: int) -> list:
         return list(self.session.execute(statement.order_by(*_order(_hit.c)).limit(limit)))
@@ -182,8 +180,8 @@ def segments(query: SearchQuery) -> list[tuple[int, int]]:
                 continue
             if field == EMAIL and (" " in term or (tier == EXACT and "@" not in term)):
                 continue  # an address has no spaces, and all of it has an @
-            if field == NAME and query.digits:
-                continue  # digits only: a phone number (or part of an address), not a name
+            if field == NAME and (query.digits or "@" in term):
+                continue  # part of a phone number or an e-mail address, not of a name
             result.append((tier, field))
     return result
 
@@ -199,13 +197,25 @@ def _after(row, after: Match | None) -> list[ColumnElement[bool]]:
     return [tuple_(*_order(row)) > tuple_(after.term, after.sort_key, after.relation_id)]
 
 
+def _after_relation(row, after: Match | None) -> list[ColumnElement[bool]]:
+    return [] if after is None else [row.relation_id > after.relation_id]
+
+
+def _visible(row, include_archived: bool) -> list[ColumnElement[bool]]:
+    return [] if include_archived else [row.archived == false()]
+
+
 def _wanted(row, query: SearchQuery, tier: int, field: int,
             include_archived: bool) -> list[ColumnElement[bool]]:
     """Not archived (unless asked for), and not better placed elsewhere in the ranking."""
-    conditions = [~_better_match_exists(row, query, tier, field)]
-    if not include_archived:
-        conditions.append(row.archived == false())
-    return conditions
+    return [~_better_match_exists(row, query, tier, field), *_visible(row, include_archived)]
+
+
+def _sorted(conditions: list, first=_hit.c.relation_id):
+    """The rows matching `conditions`, sorted by relation, before anything else is asked of
+    them (OFFSET 0 keeps the database from checking every row for a better match first)."""
+    return (select(_hit.c.relation_id, _hit.c.term).where(*conditions)
+            .order_by(first, _hit.c.term).offset(0).subquery("candidates").c)
 
 
 def _tier_condition(tier: int, term: str) -> ColumnElement[bool]:
@@ -229,9 +239,10 @@ def _contains_condition(column_, term: str) -> ColumnElement[bool]:
 def _better_match_exists(row, query: SearchQuery, tier: int,
                          field: int) -> ColumnElement[bool]:
     """The relation of `row` matches somewhere ranked before it: list it there, not here."""
-    ranks = [(_other.c.field == f, _tier_of(query.for_field(f)))
-             for f in range(len(SEARCH_FIELDS)) if f != PHONE or query.digits]
-    return exists().where(_other.c.relation_id == row.relation_id,
+    fields = [f for f in range(len(SEARCH_FIELDS)) if f != PHONE or query.digits]
+    ranks = [(_other.c.field == f, _tier_of(query.for_field(f))) for f in fields]
+    return exists().where(_other.c.field.in_(fields),
+                          _other.c.relation_id == row.relation_id,
                           tuple_(case(*ranks), _other.c.field, _other.c.term)
                           < tuple_(literal(tier), literal(field), row.term))
 

@@ -39,7 +39,8 @@ def test_the_docs_page_is_served_with_its_assets(api):
 def test_health_readiness_and_metrics(api):
     assert api.get("/healthz").get_json()["status"] == "ok"
     ready = api.get("/readyz").get_json()
-    assert ready["checks"] == {"relations": "ok", "selections": "ok"}
+    assert ready["checks"] == {name: "ok" for name in ("accounts", "bulk", "relations",
+                                                        "selections")}
     api.get("/api/relations/relations")
     metrics = api.get("/metrics").data.decode()
     assert 'cardbox_http_requests_total{app="gateway"' in metrics

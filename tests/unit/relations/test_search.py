@@ -132,3 +132,18 @@ def test_a_bad_search_is_a_problem_naming_the_parameter(api, params, field):
     response = api.get(SEARCH, query_string=params)
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
+
+
+def test_contains_matches_page_once_per_relation(api):
+    for last in ("Marjansen", "Ranjan", "Tarjan", "Manjaro", "Dejan"):
+        create(api, first_name="Kajan", last_name=last)  # two matching words each
+    create(api, last_name="Bos", emails=[{"address": "janjaap@example.org"}])
+    seen, cursor = [], None
+    while True:
+        page = search(api, "aja", limit=2, **({"cursor": cursor} if cursor else {}))
+        seen += [(item["last_name"], item["match"]["kind"]) for item in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert sorted(seen) == sorted((last, "contains") for last in (
+        "Marjansen", "Ranjan", "Tarjan", "Manjaro", "Dejan"))
+    assert search(api, "ajax")["items"] == []

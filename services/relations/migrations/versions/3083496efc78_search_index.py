@@ -65,7 +65,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('relation_search', schema=None) as batch_op:
         batch_op.create_index('ix_relation_search_order', ['field', 'term', 'sort_key', 'relation_id', 'archived'], unique=False)
-        batch_op.create_index('uq_relation_search_term', ['relation_id', 'field', 'term'], unique=True, postgresql_include=['archived'])
+        batch_op.create_index('uq_relation_search_term', ['field', 'relation_id', 'term'], unique=True, postgresql_include=['archived'])
 
     dialect = op.get_bind().dialect.name
     for statement in _postgres_trigram() if dialect == 'postgresql' else _sqlite_fts():
