@@ -26,3 +26,4 @@ done
 
 "$PYTHON" -m tests.bench.lag "$@"
 "$PYTHON" -m tests.bench.duplicates
+"$PYTHON" -m tests.bench.chunk_apply --relations 100000 --relations 1000000
