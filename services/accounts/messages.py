@@ -27,3 +27,22 @@ AccountTypeChanged = Event("accounts.account_types.changed", AccountTypePayload,
                            description="A kind of portal account was renamed or described.")
 AccountTypeDeleted = Event("accounts.account_types.deleted", AccountTypeDeletedPayload,
                            description="A kind of portal account was removed.")
+
+
+class PortalAccountStateSchema(Schema):
+    relation_id = fields.String(required=True)
+    # active | blocked | deleted (a deleted account frees its e-mail address)
+    status = fields.String(required=True)
+    account_type = fields.String(allow_none=True)
+    blocked_until = fields.String(allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class PortalAccountPayload(Schema):
+    account = fields.Nested(PortalAccountStateSchema, required=True)
+
+
+PortalAccountChanged = Event(
+    "accounts.portal_accounts.changed", PortalAccountPayload,
+    description="A relation's portal account was created, blocked, unblocked or deleted; "
+                "carries its whole state.")

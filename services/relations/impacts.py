@@ -13,7 +13,10 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
+from sqlalchemy import select
+
 from services.relations.handlers.functions import end_open_functions
+from services.relations.models import PortalAccountView
 
 ARCHIVE_IMPACTS_GROUP = "cardbox.archive_impacts"
 
@@ -82,3 +85,23 @@ class EndOpenFunctions(ArchiveImpact):
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+class BlockPortalAccounts(ArchiveImpact):
+    """Built in: an archived relation cannot log in to the portal; the accounts service blocks
+    its account when it hears of the archive. Reported here, before it happens."""
+
+    key = "block_portal_accounts"
+
+    def assess(self, uow, relation_ids: list[str]) -> Impact | None:
+        holders = list(uow.session.scalars(select(PortalAccountView.relation_id).where(
+            PortalAccountView.relation_id.in_(relation_ids),
+            PortalAccountView.status == "active")))
+        if not holders:
+            return None
+        return Impact(key=self.key, count=len(holders),
+                      description=f"{len(holders)} portal accounts will be blocked",
+                      details=[{"relation_id": rid} for rid in holders[:100]])
+
+    def apply(self, uow, relation_ids: list[str], via) -> None:
+        """Nothing here: the accounts service reacts to relations.relations.archived."""

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
+from services.accounts.messages import PortalAccountChanged
 from services.relations import messages
 from services.relations.api import BLUEPRINTS
-from services.relations.handlers import RelationsUnitOfWork, bulk
+from services.relations.handlers import RelationsUnitOfWork, bulk, portal_accounts
 from services.relations.models import Base
 from shared.plugins import ServicePlugin
 
@@ -14,7 +15,7 @@ plugin = ServicePlugin(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     blueprints=BLUEPRINTS,
-    events={},  # relations listens to nobody
+    events={PortalAccountChanged: portal_accounts.absorb_portal_account},
     commands={
         messages.ApplyFieldChanges: bulk.apply_field_changes,
         messages.ArchiveChunk: bulk.archive_chunk,

@@ -15,6 +15,7 @@ from services.relations.models.fields import FieldDefinition
 from services.relations.models.functions import Function
 from services.relations.models.history import HistoryEntry
 from services.relations.models.merges import Merge
+from services.relations.models.portal_accounts import PortalAccountView
 from services.relations.models.relation import EDITABLE_FIELDS, Relation, etag_of
 from services.relations.models.search import SearchTerm
 from services.relations.models.tags import TagDefinition
@@ -26,3 +27,4 @@ __all__ += ["BulkApplication"]
 __all__ += ["SearchTerm"]
 __all__ += ["Merge"]
 __all__ += ["DuplicateDismissal", "DuplicatePair", "DuplicateRule", "DuplicateSetting", "MatchKey"]
+__all__ += ["PortalAccountView"]

@@ -138,3 +138,25 @@ def test_archiving_ends_open_functions_after_confirmation(api):
     assert functions[0]["end_date"] == datetime.now(UTC).date().isoformat()
     # Ended today: nothing is left open, so a second archive impact would report nothing.
     assert api.get(f"{url}/archive-impacts").get_json()["impacts"] == []
+
+
+def test_archiving_reports_the_portal_accounts_it_will_block(api, product):
+    from services.accounts.messages import PortalAccountChanged
+
+    relation = create(api, "Portaal")
+    relations = next(r for r in product.runtimes if r.name == "relations")
+    account = {"relation_id": relation["id"], "status": "active", "account_type": "member",
+               "blocked_until": None, "version": 1}
+    relations.dispatch(PortalAccountChanged.envelope({"account": account}, source="accounts"))
+    url = f"/api/relations/relations/{relation['id']}"
+    impacts = api.get(f"{url}/archive-impacts").get_json()["impacts"]
+    assert [(i["key"], i["count"]) for i in impacts] == [("block_portal_accounts", 1)]
+    refused = api.post(f"{url}/archive", json={"reason": "left"})
+    assert refused.get_json()["missing_confirmations"] == ["block_portal_accounts"]
+    # An older event arriving late changes nothing; a newer one (blocked) does.
+    relations.dispatch(PortalAccountChanged.envelope(
+        {"account": {**account, "status": "deleted", "version": 0}}, source="accounts"))
+    assert len(api.get(f"{url}/archive-impacts").get_json()["impacts"]) == 1
+    relations.dispatch(PortalAccountChanged.envelope(
+        {"account": {**account, "status": "blocked", "version": 2}}, source="accounts"))
+    assert api.get(f"{url}/archive-impacts").get_json()["impacts"] == []
