@@ -109,7 +109,7 @@ def name_terms(relation: Any) -> set[str]:
 
     Every word (split on spaces, and again on punctuation) is a term of its own, which the
     ranking relies on: a term that starts or continues with the query after a space always has
-    a better match in that word (see repository.search)."""
+    a better match in that word (see repository.search_conditions)."""
     full = normalise(display_name(relation))
     if not full:
         return set()
@@ -159,7 +159,7 @@ def reindex(session: Session, relations: Iterable[Any]) -> None:
         chunk = relations[start:start + CHUNK]
         # Every field named: the index leads with the field.
         session.execute(delete(SearchTerm)
-                        .where(SearchTerm.field.in_(range(len(SEARCH_FIELDS))),
+                        .where(SearchTerm.field.in_(list(range(len(SEARCH_FIELDS)))),
                                SearchTerm.relation_id.in_([r.id for r in chunk]))
                         .execution_options(synchronize_session=False))
         rows = [row for relation in chunk if not _deleted(relation)

@@ -33,7 +33,7 @@ def count(body):
 @filters.arguments(FilterQuerySchema)
 @filters.response(200, RelationPageSchema)
 def query(body):
-    """The relations a filter matches, a page at a time."""
+    """The relations a filter matches (their states), a page at a time by id."""
     items, next_cursor = handlers.query_matching(_uow(), body["filter"], limit=body["limit"],
                                                  cursor=body.get("cursor"))
     return {"items": items, "next_cursor": next_cursor}

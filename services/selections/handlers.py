@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from services.selections.filters import compile_filter
-from services.selections.models import RelationView
+from services.selections.filters import FilterCatalog, compile_filter
+from services.selections.projection import definitions, links, relations
 from services.selections.repository import ReadModel
 from shared.db import UnitOfWork
 from shared.messages import Envelope
@@ -18,10 +18,12 @@ class SelectionsUnitOfWork(UnitOfWork):
         return ReadModel(self.session)
 
 
+# --- relations ------------------------------------------------------------------------------
+
 def absorb_relation_state(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Keep the newest state of a relation; an older or repeated event changes nothing."""
     with uow:
-        _absorb(uow, event.payload["relation"])
+        relations.absorb_states(uow.read_model, [event.payload["relation"]], _now())
         uow.commit()
 
 
@@ -29,52 +31,131 @@ def absorb_batch(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Many relations changed in one transaction upstream (a batch update, an archive, a
     restore): absorb them in one here too."""
     with uow:
-        for entry in event.payload["entries"]:
-            _absorb(uow, entry["relation"])
+        relations.absorb_states(uow.read_model,
+                                [entry["relation"] for entry in event.payload["entries"]], _now())
         uow.commit()
 
 
 def absorb_merge(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """The merged relations are tombstones now: only the keeper stays findable."""
+    payload = event.payload
     with uow:
-        uow.read_model.remove(event.payload["merged"])
-        _absorb(uow, event.payload["keep"])
+        relations.absorb_merge(uow.read_model, payload["merge_id"], payload["keep"],
+                               payload["merged"], _now())
         uow.commit()
 
 
 def absorb_merge_undone(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """Every relation of the merge is findable again, as it was before."""
+    payload = event.payload
     with uow:
-        for state in (event.payload["keep"], *event.payload["restored"]):
-            _absorb(uow, state)
+        relations.absorb_merge_undone(uow.read_model, payload["merge_id"], payload["keep"],
+                                      payload["restored"], _now())
         uow.commit()
 
 
 def forget_relations(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Deleted relations leave the read model: nothing may find them any more."""
     with uow:
-        uow.read_model.remove(event.payload["relation_ids"])
+        relations.forget(uow.read_model, event.payload["relation_ids"], _now())
         uow.commit()
 
 
-def _absorb(uow: SelectionsUnitOfWork, state: dict[str, Any]) -> None:
-    view = uow.read_model.get(state["id"])
-    if view is None:
-        view = RelationView(id=state["id"])
-        uow.read_model.add(view)
-    elif view.version >= state["version"]:
-        return
-    view.absorb(state, datetime.now(UTC))
+# --- functions and dossiers -----------------------------------------------------------------
 
+def absorb_function(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A function added, changed or ended: keep its newest state."""
+    with uow:
+        links.absorb_function(uow.read_model, event.payload["function"])
+        uow.commit()
+
+
+def bury_function(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A function removed as if never held."""
+    with uow:
+        links.absorb_function(uow.read_model, event.payload["function"], deleted=True)
+        uow.commit()
+
+
+def absorb_dossier(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A dossier opened or changed: its members and actions as of its newest version."""
+    with uow:
+        links.absorb_dossier(uow.read_model, event.payload["dossier"])
+        uow.commit()
+
+
+def absorb_dossiers(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """Many dossiers changed in one transaction upstream."""
+    with uow:
+        for state in event.payload["dossiers"]:
+            links.absorb_dossier(uow.read_model, state)
+        uow.commit()
+
+
+def bury_dossier(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A dossier deleted, with its memberships and actions."""
+    with uow:
+        links.bury_dossier(uow.read_model, event.payload["id"])
+        uow.commit()
+
+
+# --- definitions ----------------------------------------------------------------------------
+
+def absorb_field(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A custom field defined or changed: filters check values against its type and options."""
+    with uow:
+        definitions.absorb_field(uow.read_model, event.payload["field"])
+        uow.commit()
+
+
+def bury_field(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A custom field deleted (its values left in batch events before this one)."""
+    with uow:
+        definitions.bury_field(uow.read_model, event.payload["key"], event.occurred_at)
+        uow.commit()
+
+
+def absorber_of(kind: str):
+    """The handler that keeps the newest definition of a tag or a dossier action."""
+
+    def absorb(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+        with uow:
+            definitions.absorb_definition(uow.read_model, kind, event.payload["definition"])
+            uow.commit()
+
+    absorb.__doc__ = f"A {kind} defined or changed."
+    return absorb
+
+
+def burier_of(kind: str):
+    """The handler that forgets a deleted tag or dossier action definition."""
+
+    def bury(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+        with uow:
+            definitions.bury_definition(uow.read_model, kind, event.payload["key"],
+                                        event.occurred_at)
+            uow.commit()
+
+    bury.__doc__ = f"A {kind} deleted."
+    return bury
+
+
+# --- filters --------------------------------------------------------------------------------
 
 def count_matching(uow: SelectionsUnitOfWork, filter_node: Any) -> int:
-    condition = compile_filter(filter_node)
+    """How many relations a filter matches."""
     with uow:
+        condition = compile_filter(filter_node, FilterCatalog(uow.read_model, date.today()))
         return uow.read_model.count(condition)
 
 
 def query_matching(uow: SelectionsUnitOfWork, filter_node: Any, *, limit: int,
                    cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    condition = compile_filter(filter_node)
+    """The states of the relations a filter matches, a page at a time."""
     with uow:
-        rows, next_cursor = uow.read_model.page(condition, limit=limit, cursor=cursor)
-        return [row.state for row in rows], next_cursor
+        condition = compile_filter(filter_node, FilterCatalog(uow.read_model, date.today()))
+        return uow.read_model.page(condition, limit=limit, cursor=cursor)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

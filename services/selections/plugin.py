@@ -3,6 +3,20 @@
 from pathlib import Path
 
 from services.relations.messages import (
+    DossierActionChanged,
+    DossierActionDefined,
+    DossierActionDeleted,
+    DossierChanged,
+    DossierCreated,
+    DossierDeleted,
+    DossiersBatchChanged,
+    FieldChanged,
+    FieldDefined,
+    FieldDeleted,
+    FunctionAdded,
+    FunctionChanged,
+    FunctionDeleted,
+    FunctionEnded,
     MergeUndone,
     RelationCreated,
     RelationsArchived,
@@ -11,9 +25,12 @@ from services.relations.messages import (
     RelationsMerged,
     RelationsRestored,
     RelationUpdated,
+    TagChanged,
+    TagDefined,
+    TagDeleted,
 )
 from services.selections import api, handlers
-from services.selections.models import Base
+from services.selections.models import DOSSIER_ACTION, TAG, Base
 from shared.plugins import ServicePlugin
 
 plugin = ServicePlugin(
@@ -31,6 +48,23 @@ plugin = ServicePlugin(
         RelationsDeleted: handlers.forget_relations,
         RelationsMerged: handlers.absorb_merge,
         MergeUndone: handlers.absorb_merge_undone,
+        FunctionAdded: handlers.absorb_function,
+        FunctionChanged: handlers.absorb_function,
+        FunctionEnded: handlers.absorb_function,
+        FunctionDeleted: handlers.bury_function,
+        DossierCreated: handlers.absorb_dossier,
+        DossierChanged: handlers.absorb_dossier,
+        DossiersBatchChanged: handlers.absorb_dossiers,
+        DossierDeleted: handlers.bury_dossier,
+        FieldDefined: handlers.absorb_field,
+        FieldChanged: handlers.absorb_field,
+        FieldDeleted: handlers.bury_field,
+        TagDefined: handlers.absorber_of(TAG),
+        TagChanged: handlers.absorber_of(TAG),
+        TagDeleted: handlers.burier_of(TAG),
+        DossierActionDefined: handlers.absorber_of(DOSSIER_ACTION),
+        DossierActionChanged: handlers.absorber_of(DOSSIER_ACTION),
+        DossierActionDeleted: handlers.burier_of(DOSSIER_ACTION),
     },
     uow_class=handlers.SelectionsUnitOfWork,
 )

@@ -5,10 +5,22 @@ from marshmallow import Schema, fields, validate
 from services.relations.messages import RelationStateSchema
 from shared.pagination import MAX_LIMIT
 
+FILTER_DESCRIPTION = (
+    'A tree of {"and": [...]}, {"or": [...]}, {"not": node} over conditions '
+    '{"field": "city", "op": "eq", "value": "Utrecht"} (standard fields, or custom fields by '
+    "key; ops eq ne in contains starts_with gt gte lt lte between empty not_empty) and the "
+    'nodes {"age": {"op": "gte", "value": 65}}, {"tag": "journalist"}, '
+    '{"dossier_action": "newsletter"}, {"function": {"role": "board member", '
+    '"organisation": id, "active": true}}, {"archived": false}, {"account": "active"}, '
+    '{"in_group": id}, {"in_list": id}, {"in_selection": id}. Text compares without regard '
+    "to case or accents. A filter that says nothing of archived (or of the status field) "
+    "finds active relations only. At most 20 levels deep and 500 nodes.")
+
 
 class FilterCountSchema(Schema):
-    filter = fields.Dict(required=True, metadata={
-        "description": 'A condition, e.g. {"field": "city", "op": "eq", "value": "Utrecht"}'})
+    # Raw: the filter checks its own shape, naming the bad node by its path.
+    filter = fields.Raw(required=True, allow_none=True, metadata={"description": FILTER_DESCRIPTION,
+                                                 "type": "object"})
 
 
 class FilterQuerySchema(FilterCountSchema):

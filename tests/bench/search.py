@@ -1,6 +1,7 @@
 """Search latency at scale, on PostgreSQL and on SQLite (embedded mode) for comparison.
 
-    .venv/bin/python -m tests.bench.search [--relations 100000] [--queries-per-kind 50]
+    .venv/bin/python -m tests.bench.search [--relations 100000 [--relations 1000000]]
+                                          [--queries-per-kind 50] [--no-sqlite]
 
 Seeds N realistic relations (COPY / executemany, search rows built by the service's own
 normalisation) into a fresh PostgreSQL database on 127.0.0.1:5433 (started by
@@ -139,9 +140,9 @@ def run(count: int, per_kind: int, with_sqlite: bool) -> dict:
                 stack.enter_context(loader)
             started = time.perf_counter()
             sample, load_seconds, search_rows = seed(
-                count, SEED, loaders, progress=lambda line: print(line, end="\r", flush=True))
+                count, SEED, loaders, progress=lambda line: print(line, flush=True))
             seeded = time.perf_counter()
-            print("\n  building the indexes", flush=True)
+            print("  building the indexes", flush=True)
             index_seconds = finish_all(loaders)
             indexed = time.perf_counter()
         queries = Generator(seed=SEED).queries(sample, per_kind)
@@ -183,17 +184,19 @@ def save(results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.search")
-    parser.add_argument("--relations", type=int, default=100_000)
+    parser.add_argument("--relations", type=int, action="append",
+                        help="repeat for several sizes; default: 100000")
     parser.add_argument("--queries-per-kind", type=int, default=50,
                         help=f"queries of each of the {len(QUERY_KINDS)} kinds")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    with postgres_server():
-        results = run(args.relations, args.queries_per_kind, not args.no_sqlite)
-    results["total_seconds"] = round(time.perf_counter() - started, 1)
-    report(results)
-    save(results)
+    for count in args.relations or [100_000]:
+        started = time.perf_counter()
+        with postgres_server():
+            results = run(count, args.queries_per_kind, not args.no_sqlite)
+        results["total_seconds"] = round(time.perf_counter() - started, 1)
+        report(results)
+        save(results)
 
 
 if __name__ == "__main__":

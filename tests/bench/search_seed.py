@@ -201,8 +201,9 @@ def seed(count: int, seed_: int, loaders: list, chunk_size: int = 20_000,
                 feeder.queue.put((relations, search))
             sample += part
             rows += len(search)
-            progress(f"  generated {min(count, done * chunk_size):,} relations, "
-                     f"{rows:,} search rows")
+            if done % max(1, len(jobs) // 5) == 0 or done == len(jobs):
+                progress(f"  generated {min(count, done * chunk_size):,} relations, "
+                         f"{rows:,} search rows")
         for feeder in feeders:
             feeder.queue.put(None)
             feeder.join()

@@ -87,9 +87,11 @@ def every_id(gateway: Gateway, path: str, **query: Any) -> list[str]:
 
 
 def read_model(gateway: Gateway, field: str, value: str) -> list[dict[str, Any]]:
-    """The selections read model's relations whose `field` equals `value`."""
-    answer = body(gateway.post("/api/selections/filters/query", json={
-        "filter": {"field": field, "op": "eq", "value": value}, "limit": 500}))
+    """The selections read model's relations (active or archived) whose `field` equals
+    `value`."""
+    answer = body(gateway.post("/api/selections/filters/query", json={"filter": {"and": [
+        {"field": field, "op": "eq", "value": value},
+        {"field": "status", "op": "in", "value": ["active", "archived"]}]}, "limit": 500}))
     return answer["items"]
 
 

@@ -15,8 +15,11 @@ from services.relations.models.base import now
 from services.relations.models.fields import CHOICE_TYPES
 from shared.errors import Conflict, ValidationFailed
 
-RESERVED_KEYS = set(EDITABLE_FIELDS) | {"id", "type", "status", "fields", "tags", "version",
-                                        "created_at", "updated_at", "age"}
+# Card fields, and the names filters give to parts of them: a custom field may not hide one.
+RESERVED_KEYS = set(EDITABLE_FIELDS) | {
+    "id", "type", "status", "fields", "tags", "version", "created_at", "updated_at", "age",
+    "name", "email", "phone", "street", "house_number", "number", "postcode", "city", "country",
+    "archived", "account", "tag", "function", "dossier_action"}
 
 
 def list_fields(uow: RelationsUnitOfWork) -> list[dict[str, Any]]:

@@ -22,6 +22,11 @@ TermType = String(TERM_LENGTH).with_variant(String(TERM_LENGTH, collation="C"), 
 # PostgreSQL: partial pg_trgm GIN indexes; SQLite: contentless FTS5 trigram tables fed by
 # triggers on relation_search.
 FTS_PREFIX = "relation_search_fts"
+# The GIN indexes are on translate(term, TRIGRAM_PUNCTUATION, TRIGRAM_SPELLING): pg_trgm reads
+# letters and digits only, and terms are lower case, so these capitals stand in for the
+# punctuation and spaces a fragment of a name or an address contains.
+TRIGRAM_PUNCTUATION = " .@-_'+&/,()"
+TRIGRAM_SPELLING = "SDAHUQPNLCOR"
 
 
 def trigram_index(field: int) -> str:

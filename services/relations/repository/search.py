@@ -14,44 +14,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    column,
-    exists,
-    false,
-    literal,
-    literal_column,
-    or_,
-    select,
-    table,
-    text,
-    tuple_,
-)
+from sqlalchemy import Select, column, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
-from services.relations.models.search import SEARCH_FIELDS, SearchTerm, fts_table
-from services.relations.search import EMAIL, NAME, PHONE, SearchQuery
+from services.relations.models.search import fts_table
+from services.relations.repository.search_conditions import (
+    CONTAINS,
+    HIT,
+    TIERS,
+    after_relation,
+    after_term,
+    better_match_exists,
+    contains_condition,
+    in_field,
+    order,
+    segments,
+    sorted_candidates,
+    tier_condition,
+    trigram_like,
+    visible,
+    wanted,
+)
+from services.relations.search import SearchQuery
 from shared.errors import ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 
-TIERS = ("exact", "prefix", "contains")
-EXACT, PREFIX, CONTAINS = range(len(TIERS))
-# Trigram indexes need three characters; shorter queries find exact and prefix matches only.
-MIN_CONTAINS = 3
+__all__ = ["TIERS", "Match", "SearchRepository", "segments"]
+
 # Rows of a field a "contains" search reads in relation order before it turns to the
 # trigram index: a common fragment is found within them, a rare one is cheap in the index.
 WINDOW = 40_000
-
-_hit = SearchTerm.__table__.alias("hit")
-_other = SearchTerm.__table__.alias("other")
-
-
-def _order(row) -> tuple:
-    return row.term, row.sort_key, row.relation_id
 
 
 @dataclass(frozen=True)
@@ -105,9 +98,9 @@ class SearchRepository:
         if tier == CONTAINS:
             rows = self._contains(query, field, after, limit, include_archived)
         else:
-            rows = self._rows(select(*_order(_hit.c)).where(
-                _in_field(field), _tier_condition(tier, query.for_field(field)),
-                *_after(_hit.c, after), *_wanted(_hit.c, query, tier, field, include_archived)),
+            rows = self._rows(select(*order(HIT.c)).where(
+                in_field(field), tier_condition(tier, query.for_field(field)),
+                *after_term(HIT.c, after), *wanted(HIT.c, query, tier, field, include_archived)),
                 limit)
         return [Match(tier, field, *row) for row in rows]
 
@@ -116,29 +109,39 @@ class SearchRepository:
         """Contains matches, one per relation, by relation id: random, so a common fragment
         shows up within the field's next WINDOW rows in that order; a rare one is looked up
         in the field's trigram index, where it has few entries. The work stays bounded."""
-        term = query.for_field(field)
-        window = select(_hit.c.relation_id, _hit.c.term, _hit.c.archived).where(
-            _in_field(field), *_after_relation(_hit.c, after))
-        window = window.order_by(_hit.c.relation_id, _hit.c.term).limit(WINDOW).subquery()
+        # PostgreSQL's index includes `archived`; SQLite's does not, and looks it up by id
+        # for the few rows that match rather than for every row read.
+        flag = HIT.c.archived if self._dialect == "postgresql" else HIT.c.id
+        window = (select(HIT.c.relation_id, HIT.c.term, flag)
+                  .where(in_field(field), *after_relation(HIT.c, after))
+                  .order_by(HIT.c.relation_id, HIT.c.term).limit(WINDOW).subquery())
         rows = self._scattered(window.c, [
-            _contains_condition(window.c.term, term), *_visible(window.c, include_archived),
-            ~_better_match_exists(window.c, query, CONTAINS, field)], limit)
+            contains_condition(window.c.term, query.for_field(field)),
+            *visible(window.c, include_archived),
+            ~better_match_exists(window.c, query, CONTAINS, field)], limit)
         if len(rows) >= limit:
             return rows
-        found = [_in_field(field), _contains_condition(_hit.c.term, term),
-                 *_after_relation(_hit.c, after), *_visible(_hit.c, include_archived)]
+        return self._rare(query, field, after, limit, include_archived)
+
+    def _rare(self, query: SearchQuery, field: int, after: Match | None, limit: int,
+              include_archived: bool) -> list:
+        """Contains matches of a fragment too rare for the window, from the trigram index."""
+        term = query.for_field(field)
+        found = [in_field(field), contains_condition(HIT.c.term, term),
+                 *after_relation(HIT.c, after), *visible(HIT.c, include_archived)]
         if self._dialect == "postgresql":
+            found.append(trigram_like(term))
             with self._bitmap_scans_only():  # the field's partial GIN index
-                candidates = _sorted(found)
+                candidates = sorted_candidates(found)
                 return self._scattered(candidates, [
-                    ~_better_match_exists(candidates, query, CONTAINS, field)], limit)
+                    ~better_match_exists(candidates, query, CONTAINS, field)], limit)
         fts = table(fts_table(field), column("rowid"))
-        found.append(_hit.c.id.in_(select(fts.c.rowid).where(
+        found.append(HIT.c.id.in_(select(fts.c.rowid).where(
             literal_column(fts_table(field)).op("MATCH")('"' + term.replace('"', '""') + '"'))))
         # The unary + keeps SQLite from walking an index in order: the FTS5 matches drive.
-        candidates = _sorted(found, literal_column("+hit.relation_id"))
+        candidates = sorted_candidates(found, literal_column("+hit.relation_id"))
         return self._scattered(candidates, [
-            ~_better_match_exists(candidates, query, CONTAINS, field)], limit)
+            ~better_match_exists(candidates, query, CONTAINS, field)], limit)
 
     def _scattered(self, row, conditions: list, limit: int) -> list:
         """Rows of the contains tier as (term, sort_key, relation_id), by relation."""
@@ -147,7 +150,7 @@ class SearchRepository:
         return [(term, "", relation_id) for term, relation_id in self.session.execute(statement)]
 
     def _rows(self, statement: Select, limit: int) -> list:
-        return list(self.session.execute(statement.order_by(*_order(_hit.c)).limit(limit)))
+        return list(self.session.execute(statement.order_by(*order(HIT.c)).limit(limit)))
 
     @property
     def _dialect(self) -> str:
@@ -168,103 +171,6 @@ class SearchRepository:
             self.session.execute(text(
                 "SELECT set_config('enable_indexscan', :i, true), "
                 "set_config('enable_seqscan', :s, true)"), {"i": saved[0], "s": saved[1]})
-
-
-def segments(query: SearchQuery) -> list[tuple[int, int]]:
-    """The (tier, field) pairs this query can match, best first."""
-    result = []
-    for tier in range(len(TIERS)):
-        for field in range(len(SEARCH_FIELDS)):
-            term = query.for_field(field)
-            if not term or (tier == CONTAINS and len(term) < MIN_CONTAINS):
-                continue
-            if field == EMAIL and (" " in term or (tier == EXACT and "@" not in term)):
-                continue  # an address has no spaces, and all of it has an @
-            if field == NAME and (query.digits or "@" in term):
-                continue  # part of a phone number or an e-mail address, not of a name
-            result.append((tier, field))
-    return result
-
-
-def _in_field(field: int) -> ColumnElement[bool]:
-    # A literal, so PostgreSQL can match the partial trigram index of the field.
-    return _hit.c.field == literal_column(str(int(field)))
-
-
-def _after(row, after: Match | None) -> list[ColumnElement[bool]]:
-    if after is None:
-        return []
-    return [tuple_(*_order(row)) > tuple_(after.term, after.sort_key, after.relation_id)]
-
-
-def _after_relation(row, after: Match | None) -> list[ColumnElement[bool]]:
-    return [] if after is None else [row.relation_id > after.relation_id]
-
-
-def _visible(row, include_archived: bool) -> list[ColumnElement[bool]]:
-    return [] if include_archived else [row.archived == false()]
-
-
-def _wanted(row, query: SearchQuery, tier: int, field: int,
-            include_archived: bool) -> list[ColumnElement[bool]]:
-    """Not archived (unless asked for), and not better placed elsewhere in the ranking."""
-    return [~_better_match_exists(row, query, tier, field), *_visible(row, include_archived)]
-
-
-def _sorted(conditions: list, first=_hit.c.relation_id):
-    """The rows matching `conditions`, sorted by relation, before anything else is asked of
-    them (OFFSET 0 keeps the database from checking every row for a better match first)."""
-    return (select(_hit.c.relation_id, _hit.c.term).where(*conditions)
-            .order_by(first, _hit.c.term).offset(0).subquery("candidates").c)
-
-
-def _tier_condition(tier: int, term: str) -> ColumnElement[bool]:
-    if tier == EXACT:
-        return _hit.c.term == term
-    # A term that goes on after the query with a space ("de vries" for "de") always has a
-    # better match in its first word, itself a term: skip [q + " ", q + "!").
-    low = _hit.c.term >= term + "!" if " " not in term else _hit.c.term > term
-    return and_(low, _hit.c.term < _after_prefix(term))
-
-
-def _contains_condition(column_, term: str) -> ColumnElement[bool]:
-    conditions = [column_.like(f"%{_escape(term)}%", escape="\\"),
-                  or_(column_ < term, column_ >= _after_prefix(term))]
-    if " " not in term:
-        # Found after a space, the query starts a word, itself a term: a prefix match.
-        conditions.append(~column_.like(f"% {_escape(term)}%", escape="\\"))
-    return and_(*conditions)
-
-
-def _better_match_exists(row, query: SearchQuery, tier: int,
-                         field: int) -> ColumnElement[bool]:
-    """The relation of `row` matches somewhere ranked before it: list it there, not here."""
-    fields = [f for f in range(len(SEARCH_FIELDS)) if f != PHONE or query.digits]
-    ranks = [(_other.c.field == f, _tier_of(query.for_field(f))) for f in fields]
-    return exists().where(_other.c.field.in_(fields),
-                          _other.c.relation_id == row.relation_id,
-                          tuple_(case(*ranks), _other.c.field, _other.c.term)
-                          < tuple_(literal(tier), literal(field), row.term))
-
-
-def _tier_of(term: str) -> ColumnElement:
-    """The tier at which `other.term` matches `term`, NULL when it does not."""
-    whens = [(_other.c.term == term, literal(EXACT)),
-             (and_(_other.c.term > term, _other.c.term < _after_prefix(term)), literal(PREFIX))]
-    if len(term) >= MIN_CONTAINS:
-        whens.append((_other.c.term.like(f"%{_escape(term)}%", escape="\\"),
-                      literal(CONTAINS)))
-    return case(*whens)
-
-
-def _after_prefix(term: str) -> str:
-    """The least string greater than every string that starts with `term`."""
-    last = ord(term[-1])
-    return term[:-1] + chr(last + 1) if last < 0x10FFFF else term + chr(0x10FFFF)
-
-
-def _escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _position(cursor: str | None, query: SearchQuery) -> Match | None:

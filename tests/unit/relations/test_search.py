@@ -35,6 +35,7 @@ def test_names_are_found_whatever_the_case_and_accents(api, q):
     ("+31612345678", "exact"), ("0612345678", "exact"), ("06 12", "prefix"),
     ("+31 6 12", "prefix"), ("0612", "prefix"), ("+3161", "prefix"), ("06-1234", "prefix"),
     ("+31 (0)6 1234", "prefix"), ("612345", "contains"), ("(06) 123", "prefix"),
+    ("06", "prefix"),
 ])
 def test_phone_numbers_are_found_as_dialled_at_home_or_abroad(api, q, kind):
     create(api, last_name="Bel", phones=[{"number": "06 12345678"}])

@@ -47,10 +47,14 @@ def _feed(row: str, *, delete: bool = False) -> list[str]:
 
 
 def _postgres_trigram() -> list[str]:
-    """pg_trgm GIN indexes, one per field (partial), for LIKE '%fragment%'."""
+    """pg_trgm GIN indexes, one per field (partial), for LIKE '%fragment%'; on the term with
+    its punctuation spelled as capitals (see models.search.TRIGRAM_SPELLING), since pg_trgm
+    would skip it."""
+    spelled = "translate(term, ' .@-_''+&/,()', 'SDAHUQPNLCOR')"
     return ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
         f"CREATE INDEX ix_relation_search_trgm_{name} ON relation_search "
-        f"USING gin (term gin_trgm_ops) WHERE field = {field}" for field, name in FIELDS.items()]
+        f"USING gin (({spelled}) gin_trgm_ops) WHERE field = {field}"
+        for field, name in FIELDS.items()]
 
 
 def upgrade() -> None:
