@@ -127,36 +127,46 @@ def summarise(seconds: list[float]) -> dict[str, float]:
 
 
 def run(count: int, per_kind: int, with_sqlite: bool) -> dict:
-    with scratch_database() as name, tempfile.TemporaryDirectory(prefix="cardbox-bench-") as tmp:
-        runtimes = {"postgresql": service(
-            f"postgresql+psycopg://postgres@127.0.0.1:{POSTGRES_PORT}/{name}", Path(tmp))}
+    """Seed `count` relations into each database, then time the queries against each."""
+    with ExitStack() as stack:
+        name = stack.enter_context(scratch_database())
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cardbox-bench-")))
+        urls = {"postgresql": f"postgresql+psycopg://postgres@127.0.0.1:{POSTGRES_PORT}/{name}"}
         loaders = [PostgresLoader(f"{SERVER}/{name}")]
         if with_sqlite:
-            runtimes["sqlite"] = service(f"sqlite:///{tmp}/relations.db", Path(tmp))
+            urls["sqlite"] = f"sqlite:///{tmp}/relations.db"
             loaders.append(SqliteLoader(f"{tmp}/relations.db"))
-        print(f"seeding {count:,} relations", flush=True)
-        with ExitStack() as stack:
-            for loader in loaders:
-                stack.enter_context(loader)
-            started = time.perf_counter()
-            sample, load_seconds, search_rows = seed(
-                count, SEED, loaders, progress=lambda line: print(line, flush=True))
-            seeded = time.perf_counter()
-            print("  building the indexes", flush=True)
-            index_seconds = finish_all(loaders)
-            indexed = time.perf_counter()
-        queries = Generator(seed=SEED).queries(sample, per_kind)
-        results = {"relations": count, "search_rows": search_rows, "page_size": PAGE,
-                   "seed_seconds": round(seeded - started, 1), "load_seconds": load_seconds,
-                   "index_seconds": round(indexed - seeded, 1), "indexes": index_seconds,
-                   "databases": {}}
-        for database, (runtime, app) in runtimes.items():
+        apps = {}
+        for database, url in urls.items():
+            runtime, apps[database] = service(url, tmp)  # migrates: the product's own schema
+            stack.callback(runtime.stop)
+        results = {"relations": count, "page_size": PAGE, **load(count, loaders)}
+        queries = Generator(seed=SEED).queries(results.pop("sample"), per_kind)
+        results["databases"] = {}
+        for database, app in apps.items():
             print(f"searching {database}: {len(queries)} queries", flush=True)
             results["databases"][database] = measure(app, queries)
-            runtime.stop()
         results["examples"] = {kind: [q for k, q in queries if k == kind][:5]
                                for kind in QUERY_KINDS}
     return results
+
+
+def load(count: int, loaders: list) -> dict:
+    """Seed through every loader and rebuild the indexes; the figures, and a sample."""
+    print(f"seeding {count:,} relations", flush=True)
+    with ExitStack() as stack:
+        for loader in loaders:
+            stack.enter_context(loader)
+        started = time.perf_counter()
+        sample, load_seconds, search_rows = seed(
+            count, SEED, loaders, progress=lambda line: print(line, flush=True))
+        seeded = time.perf_counter()
+        print("  building the indexes", flush=True)
+        indexes = finish_all(loaders)
+    return {"search_rows": search_rows, "seed_seconds": round(seeded - started, 1),
+            "load_seconds": load_seconds,
+            "index_seconds": round(time.perf_counter() - seeded, 1), "indexes": indexes,
+            "sample": sample}
 
 
 def report(results: dict) -> None:
