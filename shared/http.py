@@ -35,8 +35,7 @@ def _http_problem(exc: HTTPException) -> Response:
         exc.name
     messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
     if messages:
-        # webargs nests by location ({"json": {...}}); callers care about the field.
-        error.errors = {k: v for location in messages.values() for k, v in location.items()}
+        error.errors = _field_errors(messages)
         error.detail = "some fields are not valid: " + ", ".join(sorted(error.errors))
     response = problem_response(error)
     if exc.code == 405 and exc.valid_methods:
@@ -44,8 +43,16 @@ def _http_problem(exc: HTTPException) -> Response:
     return response
 
 
-def current_principal() -> Principal:
-    return g.principal
+def _field_errors(messages: dict[str, Any]) -> dict[str, Any]:
+    """webargs nests errors by location ({"json": {field: [...]}}); callers care about the
+    field. A location that failed whole ({"json": ["Invalid JSON body."]}) is named itself."""
+    errors: dict[str, Any] = {}
+    for location, found in messages.items():
+        if isinstance(found, dict):
+            errors.update(found)
+        else:
+            errors[location] = found
+    return errors
 
 
 def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None,

@@ -84,3 +84,13 @@ def test_the_gateway_replaces_a_client_sent_principal_header(product, api):
         Principal(kind="staff", id="mallory", roles=("superuser",)))
     api.get("/api/relations/relations", headers={PRINCIPAL_HEADER: forged})
     assert seen == [Principal.anonymous()]
+
+
+def test_a_body_that_is_not_json_is_a_400_problem_not_a_500(api):
+    response = api.post("/api/relations/relations", data="not json",
+                        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["errors"] == {"json": ["Invalid JSON body."]}
+    listed = api.post("/api/relations/relations", json=[1, 2])
+    assert listed.status_code == 422 and "_schema" in listed.get_json()["errors"]
