@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.selections import handlers
+from services.selections import lists as relation_lists
 from services.selections.schemas import (
     CountSchema,
     FilterCountSchema,
     FilterQuerySchema,
+    ListChangeSchema,
+    ListCreateSchema,
+    ListSchema,
+    MemberPageSchema,
+    MembersArgs,
     RelationPageSchema,
 )
 
@@ -37,3 +44,51 @@ def query(body):
     items, next_cursor = handlers.query_matching(_uow(), body["filter"], limit=body["limit"],
                                                  cursor=body.get("cursor"))
     return {"items": items, "next_cursor": next_cursor}
+
+
+lists = Blueprint("lists", __name__, url_prefix="/api/selections/lists",
+                  description="Relation lists: saved filters whose members update themselves.")
+
+
+@lists.route("")
+class Lists(MethodView):
+    @lists.response(200, ListSchema(many=True))
+    def get(self):
+        """Every relation list, by name."""
+        return relation_lists.list_lists(_uow())
+
+    @lists.arguments(ListCreateSchema)
+    @lists.response(201, ListSchema)
+    def post(self, data):
+        """Save a filter as a list with a name; its members are whoever matches when read."""
+        return relation_lists.save_list(_uow(), data), 201
+
+
+@lists.route("/<list_id>")
+class RelationListView(MethodView):
+    @lists.response(200, ListSchema)
+    def get(self, list_id):
+        """One relation list."""
+        return relation_lists.get_list(_uow(), list_id)
+
+    @lists.arguments(ListChangeSchema)
+    @lists.response(200, ListSchema)
+    def patch(self, data, list_id):
+        """Rename a list or change its filter."""
+        return relation_lists.save_list(_uow(), data, list_id)
+
+    @lists.response(204)
+    def delete(self, list_id):
+        """Delete a list; one that another list uses through in_list is refused (409 naming
+        the users)."""
+        relation_lists.delete_list(_uow(), list_id)
+
+
+@lists.get("/<list_id>/members")
+@lists.arguments(MembersArgs, location="query")
+@lists.response(200, MemberPageSchema)
+def members(args, list_id):
+    """The list's members as of now, a page at a time, with their count."""
+    items, next_cursor, count = relation_lists.list_members(
+        _uow(), list_id, limit=args["limit"], cursor=args.get("cursor"))
+    return {"items": items, "next_cursor": next_cursor, "count": count}

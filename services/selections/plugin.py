@@ -38,7 +38,7 @@ plugin = ServicePlugin(
     title="Cardbox selections",
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=(api.filters,),
+    blueprints=(api.filters, api.lists),
     events={
         RelationCreated: handlers.absorb_relation_state,
         RelationUpdated: handlers.absorb_relation_state,

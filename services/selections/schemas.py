@@ -35,3 +35,32 @@ class CountSchema(Schema):
 class RelationPageSchema(Schema):
     items = fields.List(fields.Nested(RelationStateSchema), required=True)
     next_cursor = fields.String(allow_none=True)
+
+
+class ListChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    filter = fields.Dict(metadata={"description": "The filter whose matches are the members."})
+
+
+class ListCreateSchema(ListChangeSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    filter = fields.Dict(required=True)
+
+
+class ListSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    filter = fields.Dict(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class MembersArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String()
+
+
+class MemberPageSchema(RelationPageSchema):
+    count = fields.Integer(required=True, metadata={"description": "Members in all."})

@@ -45,6 +45,8 @@ __all__ = ["TIERS", "Match", "SearchRepository", "segments"]
 # Rows of a field a "contains" search reads in relation order before it turns to the
 # trigram index: a common fragment is found within them, a rare one is cheap in the index.
 WINDOW = 40_000
+_TRIGRAM_PLAN = {"enable_indexscan": "off", "enable_seqscan": "off", "jit": "off",
+                 "max_parallel_workers_per_gather": "0"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class SearchRepository:
                  *after_relation(HIT.c, after), *visible(HIT.c, include_archived)]
         if self._dialect == "postgresql":
             found.append(trigram_like(term))
-            with self._bitmap_scans_only():  # the field's partial GIN index
+            with self._trigram_plan():  # the field's partial GIN index
                 candidates = sorted_candidates(found)
                 return self._scattered(candidates, [
                     ~better_match_exists(candidates, query, CONTAINS, field)], limit)
@@ -157,20 +159,26 @@ class SearchRepository:
         return self.session.get_bind().dialect.name
 
     @contextmanager
-    def _bitmap_scans_only(self) -> Iterator[None]:
+    def _trigram_plan(self) -> Iterator[None]:
         # The planner cannot tell a rare fragment from a common one and may walk the ordered
         # index "until LIMIT rows match", reading the whole field when none does; here the
         # fragment is known to be rare, so only the trigram index's bitmap is worth using.
+        # Its row estimate is far too high, which would also buy JIT compilation and
+        # parallel workers, each costing more than the query itself.
+        names = list(_TRIGRAM_PLAN)
         saved = self.session.execute(text(
-            "SELECT current_setting('enable_indexscan'), current_setting('enable_seqscan'), "
-            "set_config('enable_indexscan', 'off', true), "
-            "set_config('enable_seqscan', 'off', true)")).one()
+            "SELECT " + ", ".join(f"current_setting('{name}')" for name in names))).one()
+        self._set(_TRIGRAM_PLAN)
         try:
             yield
         finally:
-            self.session.execute(text(
-                "SELECT set_config('enable_indexscan', :i, true), "
-                "set_config('enable_seqscan', :s, true)"), {"i": saved[0], "s": saved[1]})
+            self._set(dict(zip(names, saved, strict=True)))
+
+    def _set(self, settings: dict[str, str]) -> None:
+        """Planner settings for the rest of this transaction."""
+        self.session.execute(
+            text("SELECT " + ", ".join(f"set_config('{name}', :{name}, true)"
+                                       for name in settings)), settings)
 
 
 def _position(cursor: str | None, query: SearchQuery) -> Match | None:

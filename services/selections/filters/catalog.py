@@ -6,20 +6,24 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from services.selections.filters.fields import CUSTOM_PREFIX, STANDARD, FieldSpec, custom_spec
-from services.selections.models import DOSSIER_ACTION, TAG
+from services.selections.models import DOSSIER_ACTION, TAG, RelationList, RelationView
 from services.selections.repository import ReadModel
 from services.selections.text import fold
+from shared.errors import ValidationFailed
 
 
 class FilterCatalog:
     """Looked up once per filter, lazily: a filter that names no tag reads no tags."""
 
-    def __init__(self, read_model: ReadModel, today: date):
+    def __init__(self, read_model: ReadModel, today: date,
+                 within: frozenset[str] = frozenset()):
         self.read_model = read_model
         self.today = today
+        # The lists whose filters are being compiled around this one: naming one is a cycle.
+        self.within = within
 
     @cached_property
     def custom_fields(self) -> dict[str, FieldSpec]:
@@ -51,5 +55,17 @@ class FilterCatalog:
 
     def members_of(self, kind: str, set_id: str) -> Select | None:
         """The relation ids of a group, list or selection (`kind`), None for an unknown id.
-        None exist yet: they arrive with their own resources."""
-        return None
+        A list's members are whoever its own filter matches, compiled into this query."""
+        if kind != "list":
+            return None  # groups and selections arrive with their own resources
+        relation_list = self.read_model.session.get(RelationList, set_id)
+        if relation_list is None:
+            return None
+        if set_id in self.within:
+            raise ValidationFailed(f"list {set_id} would include itself through in_list",
+                                   errors={"filter": [f"in_list {set_id} makes a cycle"]})
+        # Imported here: the compiler imports this catalog.
+        from services.selections.filters.compiler import compile_filter
+
+        inner = FilterCatalog(self.read_model, self.today, self.within | {set_id})
+        return select(RelationView.id).where(compile_filter(relation_list.filter, inner))
