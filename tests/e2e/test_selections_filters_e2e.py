@@ -137,3 +137,16 @@ def test_a_bad_filter_points_at_the_node(stack: Gateway):
         422)
     assert set(answer["errors"]) == {"filter.and[1].or[0].in_group",
                                      "filter.and[1].or[1].age.value"}
+
+
+def test_a_saved_list_is_dynamic_and_usable_in_filters(stack: Gateway):
+    town = unique("Lijststad")
+    saved = body(stack.post("/api/selections/lists", json={
+        "name": unique("Lijst "), "filter": {"field": "city", "op": "eq", "value": town}}), 201)
+    for name in ("Eerste", "Tweede"):
+        body(stack.post("/api/relations/relations", json={
+            "type": "person", "last_name": name, "address": {"city": town}}), 201)
+    wait_until(lambda: body(stack.get(f"/api/selections/lists/{saved['id']}/members"))[
+        "count"] == 2, timeout=20, message="the list's members")
+    assert count(stack, {"and": [{"in_list": saved["id"]},
+                                 {"field": "last_name", "op": "eq", "value": "Eerste"}]}) == 1
