@@ -8,8 +8,9 @@ normalisation) into a fresh PostgreSQL database on 127.0.0.1:5433 (started by
 deploy/local/postgres.sh if it is not running, and stopped again only then) and a fresh SQLite
 file, then times GET /api/relations/search?q=...&limit=20 against the relations service's own
 HTTP app (the Flask app its gunicorn serves, called in-process: no network), one query at a
-time: name prefixes, two-character prefixes, name fragments, full names, e-mail and phone
-fragments. Prints median, p95, p99 and max per database and per kind of query, and writes them
+time, after a warm-up with other queries: name prefixes, two-character prefixes, name
+fragments, full names, e-mail and phone fragments; and the next page where there is one.
+Prints median, p95, p99 and max per database and per kind of query, and writes them
 to var/bench/search.json (keyed by N, so the 100,000 and 1,000,000 runs sit side by side).
 Figures, not pass/fail.
 """
@@ -47,6 +48,8 @@ POSTGRES_PORT = os.environ.get("POSTGRES_PORT", "5433")
 SERVER = f"postgresql://postgres@127.0.0.1:{POSTGRES_PORT}"
 RESULT = REPO_ROOT / "var" / "bench" / "search.json"
 PAGE = 20
+# Warm-up queries per kind, not counted: other queries than the measured ones (drawn with
+# another seed), so they warm what any search touches, not the answers being timed.
 WARM_UP = 20
 SECRET = "search-bench-secret-" + "s" * 20
 SEED = 20261123
@@ -54,15 +57,24 @@ SEED = 20261123
 
 @contextmanager
 def postgres_server() -> Iterator[None]:
-    """PostgreSQL on 127.0.0.1:5433; stopped afterwards only if this run started it."""
-    running = subprocess.run([POSTGRES_SH, "status"], capture_output=True).returncode == 0
-    if not running:
-        subprocess.run([POSTGRES_SH, "start"], check=True)
+    """PostgreSQL on 127.0.0.1:5433: one that answers is used as it is (another run may own
+    it); otherwise deploy/local/postgres.sh starts one, and stops it again afterwards."""
+    if _answers():
+        yield
+        return
+    subprocess.run([POSTGRES_SH, "start"], check=True)
     try:
         yield
     finally:
-        if not running:
-            subprocess.run([POSTGRES_SH, "stop"], check=False)
+        subprocess.run([POSTGRES_SH, "stop"], check=False)
+
+
+def _answers() -> bool:
+    try:
+        psycopg.connect(f"{SERVER}/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
 
 
 @contextmanager
@@ -86,7 +98,7 @@ def service(database_url: str, var_dir: Path):
     return runtime, create_app(runtime)
 
 
-def measure(app, queries: list[tuple[str, str]]) -> dict:
+def measure(app, queries: list[tuple[str, str]], warm_up: list[tuple[str, str]]) -> dict:
     """Each query once, one page of PAGE; the second page too when there is one."""
     client = app.test_client()
     signer = PrincipalSigner(SECRET)
@@ -102,7 +114,7 @@ def measure(app, queries: list[tuple[str, str]]) -> dict:
         assert response.status_code == 200, (params, response.get_json())
         return elapsed, response.get_json()
 
-    for _kind, q in queries[:WARM_UP]:
+    for _kind, q in warm_up:
         get({"q": q, "limit": PAGE})
     for kind, q in queries:
         elapsed, page = get({"q": q, "limit": PAGE})
@@ -141,11 +153,13 @@ def run(count: int, per_kind: int, with_sqlite: bool) -> dict:
             runtime, apps[database] = service(url, tmp)  # migrates: the product's own schema
             stack.callback(runtime.stop)
         results = {"relations": count, "page_size": PAGE, **load(count, loaders)}
-        queries = Generator(seed=SEED).queries(results.pop("sample"), per_kind)
+        sample = results.pop("sample")
+        queries = Generator(seed=SEED).queries(sample, per_kind)
+        warm_up = Generator(seed=SEED + 1).queries(sample, WARM_UP)
         results["databases"] = {}
         for database, app in apps.items():
             print(f"searching {database}: {len(queries)} queries", flush=True)
-            results["databases"][database] = measure(app, queries)
+            results["databases"][database] = measure(app, queries, warm_up)
         results["examples"] = {kind: [q for k, q in queries if k == kind][:5]
                                for kind in QUERY_KINDS}
     return results
