@@ -142,12 +142,14 @@ def search_rows(relation: Any) -> list[dict[str, Any]]:
         return []
     key = sort_key(relation)
     archived = relation.status == "archived"
+    full = normalise(display_name(relation))[:TERM_LENGTH]
     rows = []
     for field, terms in ((NAME, name_terms(relation)), (EMAIL, email_terms(relation)),
                          (PHONE, phone_terms(relation))):
         for term in sorted({term[:TERM_LENGTH] for term in terms if term}):
             rows.append({"relation_id": relation.id, "field": field, "term": term,
-                         "sort_key": key, "archived": archived})
+                         "sort_key": key, "archived": archived,
+                         "whole": field != NAME or term == full})
     return rows
 
 
@@ -157,9 +159,10 @@ def reindex(session: Session, relations: Iterable[Any]) -> None:
     relations = list(relations)
     for start in range(0, len(relations), CHUNK):
         chunk = relations[start:start + CHUNK]
-        # Every field named: the index leads with the field.
+        # Every field and kind named: the index leads with them.
         session.execute(delete(SearchTerm)
                         .where(SearchTerm.field.in_(list(range(len(SEARCH_FIELDS)))),
+                               SearchTerm.whole.in_([False, True]),
                                SearchTerm.relation_id.in_([r.id for r in chunk]))
                         .execution_options(synchronize_session=False))
         rows = [row for relation in chunk if not _deleted(relation)

@@ -116,10 +116,12 @@ def measure(app, queries: list[tuple[str, str]], warm_up: list[tuple[str, str]])
 
     for _kind, q in warm_up:
         get({"q": q, "limit": PAGE})
+    slowest: list[tuple[float, str, str]] = []
     for kind, q in queries:
         elapsed, page = get({"q": q, "limit": PAGE})
         times[kind].append(elapsed)
         times["all"].append(elapsed)
+        slowest = sorted([*slowest, (round(elapsed * 1000, 1), kind, q)], reverse=True)[:5]
         hits.append(len(page["items"]))
         if page["next_cursor"]:
             elapsed, _ = get({"q": q, "limit": PAGE, "cursor": page["next_cursor"]})
@@ -127,6 +129,7 @@ def measure(app, queries: list[tuple[str, str]], warm_up: list[tuple[str, str]])
     summary = {kind: summarise(values) for kind, values in times.items()}
     summary["all"]["mean_hits"] = round(statistics.mean(hits), 1)
     summary["all"]["empty"] = sum(1 for n in hits if n == 0)
+    summary["slowest"] = [{"ms": ms, "kind": kind, "q": q} for ms, kind, q in slowest]
     return summary
 
 

@@ -23,7 +23,7 @@ TABLES = ("relations", "relation_search")
 RELATION_COLUMNS = ("id", "type", "initials", "first_name", "infix", "last_name",
                     "organisation_name", "birth_date", "emails", "phones", "address", "status",
                     "fields", "tags", "version", "created_at", "updated_at")
-SEARCH_COLUMNS = ("relation_id", "field", "term", "sort_key", "archived")
+SEARCH_COLUMNS = ("relation_id", "field", "term", "sort_key", "archived", "whole")
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 WORKERS = 2
 
@@ -113,7 +113,7 @@ class SqliteLoader:
                       f"VALUES ({', '.join('?' for _ in RELATION_COLUMNS)})",
                       (_sqlite_values(row) for row in relations))
         c.executemany(f"INSERT INTO relation_search ({', '.join(SEARCH_COLUMNS)}) "
-                      "VALUES (?, ?, ?, ?, ?)", search)
+                      f"VALUES ({', '.join('?' for _ in SEARCH_COLUMNS)})", search)
         c.execute("COMMIT")
 
     def finish(self) -> dict[str, float]:

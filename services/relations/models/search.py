@@ -51,12 +51,15 @@ class SearchTerm(Base):
     # The tie-breaker after the term: the normalised name, family name first.
     sort_key: Mapped[str] = mapped_column(TermType)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The whole value (the full name, an address, a number), not a word of it: anything a
+    # word contains its whole contains too, so only these are searched for "contains".
+    whole: Mapped[bool] = mapped_column(Boolean, default=True)
 
     __table_args__ = (
-        # A field's rows in relation order: "contains" matches are listed by relation id,
-        # which is random, so a common fragment is met early on. Also a relation's rows, with
-        # the field IN all fields.
-        Index("uq_relation_search_term", "field", "relation_id", "term", unique=True,
+        # A field's whole values in relation order: "contains" matches are listed by
+        # relation id, which is random, so a common fragment is met early on. Also a
+        # relation's rows, with field and whole IN all their values.
+        Index("uq_relation_search_term", "field", "whole", "relation_id", "term", unique=True,
               postgresql_include=["archived"]),
         # Exact and prefix matches, in the ranking's order; `archived` too, so a scan of it
         # never visits the table.

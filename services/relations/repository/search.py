@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Select, column, literal_column, select, table, text
+from sqlalchemy import Select, column, literal_column, select, table, text, true
 from sqlalchemy.orm import Session
 
 from services.relations.models import Relation
@@ -44,7 +44,7 @@ __all__ = ["TIERS", "Match", "SearchRepository", "segments"]
 
 # Rows of a field a "contains" search reads in relation order before it turns to the
 # trigram index: a common fragment is found within them, a rare one is cheap in the index.
-WINDOW = 40_000
+WINDOW = 20_000
 _TRIGRAM_PLAN = {"enable_indexscan": "off", "enable_seqscan": "off", "jit": "off",
                  "max_parallel_workers_per_gather": "0"}
 
@@ -109,13 +109,14 @@ class SearchRepository:
     def _contains(self, query: SearchQuery, field: int, after: Match | None, limit: int,
                   include_archived: bool) -> list:
         """Contains matches, one per relation, by relation id: random, so a common fragment
-        shows up within the field's next WINDOW rows in that order; a rare one is looked up
-        in the field's trigram index, where it has few entries. The work stays bounded."""
+        shows up within the field's next WINDOW whole values in that order; a rare one is
+        looked up in the field's trigram index, where it has few entries. The work stays
+        bounded either way."""
         # PostgreSQL's index includes `archived`; SQLite's does not, and looks it up by id
         # for the few rows that match rather than for every row read.
         flag = HIT.c.archived if self._dialect == "postgresql" else HIT.c.id
         window = (select(HIT.c.relation_id, HIT.c.term, flag)
-                  .where(in_field(field), *after_relation(HIT.c, after))
+                  .where(in_field(field), HIT.c.whole == true(), *after_relation(HIT.c, after))
                   .order_by(HIT.c.relation_id, HIT.c.term).limit(WINDOW).subquery())
         rows = self._scattered(window.c, [
             contains_condition(window.c.term, query.for_field(field)),
@@ -129,7 +130,7 @@ class SearchRepository:
               include_archived: bool) -> list:
         """Contains matches of a fragment too rare for the window, from the trigram index."""
         term = query.for_field(field)
-        found = [in_field(field), contains_condition(HIT.c.term, term),
+        found = [in_field(field), HIT.c.whole == true(), contains_condition(HIT.c.term, term),
                  *after_relation(HIT.c, after), *visible(HIT.c, include_archived)]
         if self._dialect == "postgresql":
             found.append(trigram_like(term))

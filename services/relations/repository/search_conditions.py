@@ -139,7 +139,7 @@ def better_match_exists(row, query: SearchQuery, tier: int,
     fields = sorted({f for _tier, f in searched})
     ranks = [(OTHER.c.field == f, _tier_of(query.for_field(f), {t for t, g in searched if g == f}))
              for f in fields]
-    return exists().where(OTHER.c.field.in_(fields),
+    return exists().where(OTHER.c.field.in_(fields), OTHER.c.whole.in_([False, True]),
                           OTHER.c.relation_id == row.relation_id,
                           tuple_(case(*ranks), OTHER.c.field, OTHER.c.term)
                           < tuple_(literal(tier), literal(field), row.term))
@@ -154,7 +154,9 @@ def _tier_of(term: str, tiers: set[int]) -> ColumnElement:
         whens.append((and_(OTHER.c.term > term, OTHER.c.term < _after_prefix(term)),
                       literal(PREFIX)))
     if CONTAINS in tiers:
-        whens.append((OTHER.c.term.like(f"%{_escape(term)}%", escape="\\"), literal(CONTAINS)))
+        whens.append((and_(OTHER.c.whole == true(),
+                           OTHER.c.term.like(f"%{_escape(term)}%", escape="\\")),
+                      literal(CONTAINS)))
     return case(*whens)
 
 

@@ -47,13 +47,13 @@ def _feed(row: str, *, delete: bool = False) -> list[str]:
 
 
 def _postgres_trigram() -> list[str]:
-    """pg_trgm GIN indexes, one per field (partial), for LIKE '%fragment%'; on the term with
-    its punctuation spelled as capitals (see models.search.TRIGRAM_SPELLING), since pg_trgm
-    would skip it."""
+    """pg_trgm GIN indexes, one per field (partial, whole values only), for LIKE '%fragment%';
+    on the term with its punctuation spelled as capitals (see models.search.TRIGRAM_SPELLING),
+    since pg_trgm would skip it."""
     spelled = "translate(term, ' .@-_''+&/,()', 'SDAHUQPNLCOR')"
     return ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
         f"CREATE INDEX ix_relation_search_trgm_{name} ON relation_search "
-        f"USING gin (({spelled}) gin_trgm_ops) WHERE field = {field}"
+        f"USING gin (({spelled}) gin_trgm_ops) WHERE field = {field} AND whole"
         for field, name in FIELDS.items()]
 
 
@@ -65,11 +65,12 @@ def upgrade() -> None:
     sa.Column('term', sa.String(length=320).with_variant(sa.String(length=320, collation='C'), 'postgresql'), nullable=False),
     sa.Column('sort_key', sa.String(length=320).with_variant(sa.String(length=320, collation='C'), 'postgresql'), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('whole', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('relation_search', schema=None) as batch_op:
         batch_op.create_index('ix_relation_search_order', ['field', 'term', 'sort_key', 'relation_id', 'archived'], unique=False)
-        batch_op.create_index('uq_relation_search_term', ['field', 'relation_id', 'term'], unique=True, postgresql_include=['archived'])
+        batch_op.create_index('uq_relation_search_term', ['field', 'whole', 'relation_id', 'term'], unique=True, postgresql_include=['archived'])
 
     dialect = op.get_bind().dialect.name
     for statement in _postgres_trigram() if dialect == 'postgresql' else _sqlite_fts():
@@ -86,7 +87,7 @@ def _index_existing_relations() -> None:
             'organisation_name')),
         sa.column('emails', shared.db.JSONType), sa.column('phones', shared.db.JSONType))
     search = sa.table('relation_search', *(sa.column(name) for name in (
-        'relation_id', 'field', 'term', 'sort_key', 'archived')))
+        'relation_id', 'field', 'term', 'sort_key', 'archived', 'whole')))
     connection = op.get_bind()
     rows = []
     for relation in connection.execute(sa.select(relations).execution_options(yield_per=2000)):
