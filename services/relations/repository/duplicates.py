@@ -27,7 +27,7 @@ from services.relations.models.duplicates import (
 )
 from services.relations.search import display_name
 from shared.errors import ValidationFailed
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import cursor_time, decode_cursor, encode_cursor
 
 LIVE = ("active", "archived")
 
@@ -149,7 +149,7 @@ class DuplicateRepository:
         query = select(DuplicateDismissal).order_by(*(column.desc() for column in order))
         position = decode_cursor(cursor, 3)
         if position:
-            query = query.where(tuple_(*order) < tuple_(_cursor_time(position[0]),
+            query = query.where(tuple_(*order) < tuple_(cursor_time(position[0]),
                                                         str(position[1]), str(position[2])))
         rows = list(self.session.scalars(query.limit(limit + 1)))
         if len(rows) <= limit:
@@ -168,10 +168,3 @@ def summary(relation: Any) -> dict[str, Any]:
             "phones": [entry["number"] for entry in relation.phones or []],
             "postcode": address.get("postcode"), "city": address.get("city")}
 
-
-def _cursor_time(value: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed("the cursor is not one this API handed out",
-                               errors={"cursor": ["unknown cursor"]}) from None

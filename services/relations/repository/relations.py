@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
@@ -11,8 +9,8 @@ from services.relations import derived
 from services.relations.messages import TOMBSTONES
 from services.relations.models import Relation
 from shared.db import update_rows
-from shared.errors import Conflict, Gone, NotFound, PlatformError, ValidationFailed
-from shared.pagination import decode_cursor, encode_cursor
+from shared.errors import Conflict, Gone, NotFound, PlatformError
+from shared.pagination import cursor_time, decode_cursor, encode_cursor
 
 
 class RelationRepository:
@@ -80,7 +78,7 @@ class RelationRepository:
         position = decode_cursor(cursor, 2)
         if position:
             query = query.where(tuple_(Relation.created_at, Relation.id)
-                                > (_cursor_time(position[0]), str(position[1])))
+                                > (cursor_time(position[0]), str(position[1])))
         rows = list(self.session.scalars(query.limit(limit + 1)))
         if len(rows) <= limit:
             return rows, None
@@ -109,10 +107,3 @@ _ATTRIBUTE_OF = {column.key: attribute.key for attribute in Relation.__mapper__.
                  for column in attribute.columns}
 _WRITTEN = [column for column in _ATTRIBUTE_OF if column not in ("id", "type", "created_at")]
 
-
-def _cursor_time(value) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed("the cursor is not one this API handed out",
-                               errors={"cursor": ["unknown cursor"]}) from None
