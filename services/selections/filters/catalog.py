@@ -9,7 +9,16 @@ from functools import cached_property
 from sqlalchemy import Select, select
 
 from services.selections.filters.fields import CUSTOM_PREFIX, STANDARD, FieldSpec, custom_spec
-from services.selections.models import DOSSIER_ACTION, TAG, RelationList, RelationView
+from services.selections.models import (
+    DOSSIER_ACTION,
+    TAG,
+    Group,
+    GroupMember,
+    RelationList,
+    RelationView,
+    Selection,
+    SelectionMember,
+)
 from services.selections.repository import ReadModel
 from services.selections.text import fold
 from shared.errors import ValidationFailed
@@ -55,17 +64,26 @@ class FilterCatalog:
 
     def members_of(self, kind: str, set_id: str) -> Select | None:
         """The relation ids of a group, list or selection (`kind`), None for an unknown id.
-        A list's members are whoever its own filter matches, compiled into this query."""
-        if kind != "list":
-            return None  # groups and selections arrive with their own resources
-        relation_list = self.read_model.session.get(RelationList, set_id)
+        Groups and selections read their kept members; a list's members are whoever its own
+        filter matches, compiled into this query."""
+        if kind == "list":
+            return self._list_members(set_id)
+        model, member, key = {"group": (Group, GroupMember, GroupMember.group_id),
+                              "selection": (Selection, SelectionMember,
+                                            SelectionMember.selection_id)}[kind]
+        if self.read_model.session.get(model, set_id) is None:
+            return None
+        return select(member.relation_id).where(key == set_id)
+
+    def _list_members(self, list_id: str) -> Select | None:
+        relation_list = self.read_model.session.get(RelationList, list_id)
         if relation_list is None:
             return None
-        if set_id in self.within:
-            raise ValidationFailed(f"list {set_id} would include itself through in_list",
-                                   errors={"filter": [f"in_list {set_id} makes a cycle"]})
+        if list_id in self.within:
+            raise ValidationFailed(f"list {list_id} would include itself through in_list",
+                                   errors={"filter": [f"in_list {list_id} makes a cycle"]})
         # Imported here: the compiler imports this catalog.
         from services.selections.filters.compiler import compile_filter
 
-        inner = FilterCatalog(self.read_model, self.today, self.within | {set_id})
+        inner = FilterCatalog(self.read_model, self.today, self.within | {list_id})
         return select(RelationView.id).where(compile_filter(relation_list.filter, inner))

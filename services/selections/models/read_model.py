@@ -4,7 +4,7 @@ answers come from the whole state kept beside them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,7 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import JSONType
-from shared.tables import include_platform_tables
 
 # The kinds of Definition.
 TAG, DOSSIER_ACTION = "tag", "dossier_action"
@@ -29,7 +28,7 @@ PATTERN_OPS = "text_pattern_ops"
 
 
 class Base(DeclarativeBase):
-    pass
+    """Every table of the selections service: the read model and what staff save."""
 
 
 class RelationView(Base):
@@ -197,29 +196,3 @@ class Definition(Base):
     label: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[str] = mapped_column(String(32))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-
-class RelationList(Base):
-    """A saved filter with a name: its members are whoever matches when it is read."""
-
-    __tablename__ = "relation_lists"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(String(1000))
-    filter: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "description": self.description,
-                "filter": self.filter, "created_at": _iso(self.created_at),
-                "updated_at": _iso(self.updated_at)}
-
-
-def _iso(value: datetime) -> str:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-
-
-include_platform_tables(Base.metadata)
