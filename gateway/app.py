@@ -10,16 +10,22 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from flask_swagger_ui import get_swaggerui_blueprint
 
+from gateway.authentication import Authenticator, is_internal, problem_headers, refusal
 from gateway.backends import Backend
 from gateway.openapi import merge
 from shared import metrics
 from shared.auth import CORRELATION_HEADER, PRINCIPAL_HEADER, Principal, PrincipalSigner
 from shared.config import Settings
-from shared.errors import NotFound, Unavailable
+from shared.errors import NotFound, PlatformError, Unavailable
 from shared.http import install_platform_hooks, problem_response
 
 VERSION = "0.1.0"
 SPEC_TTL = 30.0
+# Paths served by a service other than the one their second segment names: (prefix, service),
+# the longest matching prefix wins. The rest of /api/portal is the accounts service's (#5).
+ROUTES = (
+    ("/api/portal/me/groups", "selections"),
+)
 
 
 class Gateway:
@@ -30,25 +36,36 @@ class Gateway:
         self.settings = settings
         self.backends = backends
         self.signer = PrincipalSigner(settings.principal_secret)
+        self.authenticator = Authenticator(settings, backends, self.signer)
         self.app = self._own_app()
         self._spec: tuple[float, dict[str, Any]] | None = None
         self._spec_lock = threading.Lock()
 
     def authenticate(self, environ: dict) -> Principal:
-        """Who is calling. Authentication arrives with the accounts service; until then every
-        caller is anonymous, and services see that in the signed header."""
-        return Principal.anonymous()
+        """Who is calling: what the accounts service says the Authorization header (a Bearer
+        token or an API key) stands for, asked every time; anonymous without one."""
+        return self.authenticator.identify(environ)[0]
 
     def __call__(self, environ, start_response):
         service = self._service_of(environ.get("PATH_INFO", ""))
         if service is None:
             return self.app(environ, start_response)
+        if is_internal(environ.get("PATH_INFO", "")):
+            return problem_response(refusal(environ["PATH_INFO"]))(environ, start_response)
         started = time.perf_counter()
         environ.pop("HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_"), None)
         correlation_key = "HTTP_" + CORRELATION_HEADER.upper().replace("-", "_")
         environ.setdefault(correlation_key, str(uuid.uuid4()))
-        environ["HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_")] = self.signer.sign(
-            self.authenticate(environ))
+        try:
+            principal = self.authenticator.admit(environ)
+        except PlatformError as error:
+            response = problem_response(error)
+            for name, value in problem_headers(error):
+                response.headers.add(name, value)
+            return response(environ, start_response)
+        environ["HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_")] = self.signer.sign(principal)
+        if service != "accounts":
+            environ.pop("HTTP_AUTHORIZATION", None)  # services need the principal, not the secret
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
         client = environ.get("REMOTE_ADDR", "")
         environ["HTTP_X_FORWARDED_FOR"] = f"{forwarded}, {client}" if forwarded else client
@@ -67,6 +84,11 @@ class Gateway:
             return problem_response(error)(environ, observed_start_response)
 
     def _service_of(self, path: str) -> str | None:
+        routed = [(prefix, service) for prefix, service in ROUTES
+                  if path == prefix or path.startswith(prefix + "/")]
+        if routed:
+            service = max(routed, key=lambda route: len(route[0]))[1]
+            return service if service in self.backends else None
         parts = path.split("/", 3)
         if len(parts) >= 3 and parts[1] == "api" and parts[2] in self.backends:
             return parts[2]

@@ -21,6 +21,8 @@ class Backend(Protocol):
 
     def get_json(self, path: str, headers: dict[str, str]) -> tuple[int, Any]: ...
 
+    def post_json(self, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]: ...
+
 
 class InProcessBackend:
     """A service app in this process: the request is handed over, no copy, no socket."""
@@ -33,6 +35,10 @@ class InProcessBackend:
 
     def get_json(self, path, headers):
         response = Client(self.app).get(path, headers=headers)
+        return response.status_code, response.get_json(silent=True)
+
+    def post_json(self, path, body, headers):
+        response = Client(self.app).post(path, json=body, headers=headers)
         return response.status_code, response.get_json(silent=True)
 
 
@@ -70,11 +76,18 @@ class HttpBackend:
         return _stream(upstream)
 
     def get_json(self, path, headers):
-        response = self.session.get(self.base_url + path, headers=headers, timeout=10)
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, None
+        return _json_of(self.session.get(self.base_url + path, headers=headers, timeout=10))
+
+    def post_json(self, path, body, headers):
+        return _json_of(self.session.post(self.base_url + path, json=body, headers=headers,
+                                          timeout=10))
+
+
+def _json_of(response: requests.Response) -> tuple[int, Any]:
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, None
 
 
 def _stream(upstream: requests.Response) -> Iterable[bytes]:

@@ -11,6 +11,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODES = ("embedded", "distributed")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAIL_LANGUAGES = ("nl", "en")
 
 
 class ConfigError(ValueError):
@@ -44,6 +45,24 @@ class Settings:
     metrics_dir: str | None = None
     # Crash tests only: the consumer process exits right after a commit, before its ack.
     fault_exit_before_ack: bool = False
+    # The first superuser of a fresh installation (otherwise a one-time password is printed).
+    admin_email: str = ""
+    admin_password: str = ""
+    # False until every service checks permissions: callers without credentials stay anonymous.
+    auth_required: bool = False
+    staff_token_ttl: int = 8 * 3600  # sliding: each use moves it on, up to staff_token_max_age
+    staff_token_max_age: int = 24 * 3600
+    portal_token_ttl: int = 30 * 86400
+    login_failures_per_email: int = 5
+    login_failures_per_ip: int = 30
+    login_failure_window: int = 15 * 60
+    # argon2id cost; the defaults are RFC 9106's second recommendation (64 MiB, 3 passes).
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+    # smtp://[user:pass@]host:port or smtp+starttls://…; unset: e-mail goes to var_dir/mail.
+    smtp_url: str = ""
+    mail_language: str = "nl"  # of portal e-mail when an account names none
+    mail_max_attempts: int = 8  # deliveries of one e-mail before it is given up as failed
 
     @property
     def distributed(self) -> bool:
@@ -107,6 +126,14 @@ class Settings:
         if log_level not in LOG_LEVELS:
             problems.append(f"CARDBOX_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
                             f"got {log_level!r}")
+        mail_language = get("MAIL_LANGUAGE", "nl").lower()
+        if mail_language not in MAIL_LANGUAGES:
+            problems.append(f"CARDBOX_MAIL_LANGUAGE must be one of {', '.join(MAIL_LANGUAGES)}, "
+                            f"got {mail_language!r}")
+        smtp_url = get("SMTP_URL")
+        if smtp_url and not smtp_url.startswith(("smtp://", "smtp+starttls://", "smtps://")):
+            problems.append("CARDBOX_SMTP_URL must start with smtp://, smtp+starttls:// or "
+                            "smtps://")
         if database_url and "{service}" not in database_url:
             problems.append(
                 "CARDBOX_DATABASE_URL must contain {service}: each service owns a database")
@@ -133,6 +160,20 @@ class Settings:
             log_level=log_level if log_level in LOG_LEVELS else "INFO",
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             fault_exit_before_ack=get("FAULT_EXIT_BEFORE_ACK") == "1",
+            admin_email=get("ADMIN_EMAIL"),
+            admin_password=env.get("CARDBOX_ADMIN_PASSWORD", ""),
+            auth_required=get("AUTH_REQUIRED").lower() in ("1", "true", "yes"),
+            staff_token_ttl=number("STAFF_TOKEN_TTL", 8 * 3600),
+            staff_token_max_age=number("STAFF_TOKEN_MAX_AGE", 24 * 3600),
+            portal_token_ttl=number("PORTAL_TOKEN_TTL", 30 * 86400),
+            login_failures_per_email=number("LOGIN_FAILURES_PER_EMAIL", 5),
+            login_failures_per_ip=number("LOGIN_FAILURES_PER_IP", 30),
+            login_failure_window=number("LOGIN_FAILURE_WINDOW", 15 * 60),
+            password_hash_time_cost=number("PASSWORD_HASH_TIME_COST", 3),
+            password_hash_memory_kib=number("PASSWORD_HASH_MEMORY_KIB", 65536),
+            smtp_url=smtp_url,
+            mail_language=mail_language,
+            mail_max_attempts=number("MAIL_MAX_ATTEMPTS", 8),
         )
         if problems:
             raise ConfigError("; ".join(problems))

@@ -16,6 +16,8 @@ from shared.messages import Envelope, Event
 
 # JSON that PostgreSQL can index and SQLite can store.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# Execution option of a long read (a streamed export): on SQLite it takes no write lock.
+READ_ONLY = "cardbox_read_only"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -42,7 +44,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction stays deferred: in WAL mode it reads a snapshot and blocks
+        # no writer, however long a client takes to download what it reads.
+        deferred = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 
 from shared.db import UnitOfWork
 from shared.messages import Command, Envelope, Event, MessageType, Query
+from shared.periodic import Periodic
 
 SERVICES_GROUP = "cardbox.services"
 BULK_OPERATIONS_GROUP = "cardbox.bulk_operations"
@@ -33,6 +34,10 @@ class ServicePlugin:
     events: dict[Event, Handler] = field(default_factory=dict)
     commands: dict[Command | Query, Handler] = field(default_factory=dict)
     uow_class: type[UnitOfWork] = UnitOfWork
+    # Work the service does by itself every so often, in its consumer process.
+    periodic: tuple[Periodic, ...] = ()
+    # Steps run with the runtime right after each migration (e.g. creating the first user).
+    after_migrate: tuple[Callable[[Any], None], ...] = ()
     version: str = "1"
 
     def handler_table(self) -> dict[str, tuple[MessageType, Handler]]:

@@ -32,6 +32,7 @@ from shared.errors import NotFound
 from shared.messages import Envelope
 from shared.migrations import upgrade
 from shared.outbox import OutboxRelay, handled_result, record_handled
+from shared.periodic import PeriodicWorker
 from shared.plugins import ServicePlugin
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class ServiceRuntime:
 
     def migrate(self) -> None:
         upgrade(self.plugin.migrations, self.database.engine)
+        for step in self.plugin.after_migrate:
+            step(self)
 
     # --- the bus side -------------------------------------------------------------------------
 
@@ -141,13 +144,17 @@ class ServiceRuntime:
 
     # --- background threads (embedded process, or a service's consumer process) ---------------
 
-    def start_background(self, *, consume: bool = True, relay: bool = True) -> None:
+    def start_background(self, *, consume: bool = True, relay: bool = True,
+                         periodic: bool = True) -> None:
+        """Start the outbox relay, the consumer and the plugin's periodic tasks as threads."""
         workers: list[Any] = []
         if relay:
             workers.append(self.relay())
         consumer = self.consumer() if consume else None
         if consumer:
             workers.append(consumer)
+        if periodic:
+            workers += [PeriodicWorker(task, self) for task in self.plugin.periodic]
         for worker in workers:
             name = f"{self.name}-{type(worker).__name__}"
             thread = threading.Thread(target=worker.run, name=name, daemon=True)

@@ -1,7 +1,7 @@
 """Entry points of a service's processes in distributed mode.
 
     gunicorn 'shared.service:web_app("relations")'     the HTTP API
-    python -m shared.service consume relations          its consumer and outbox relay
+    python -m shared.service consume relations          its consumer, outbox relay, periodic tasks
     python -m shared.service migrate relations          upgrade its database
 """
 
@@ -28,7 +28,7 @@ def web_app(name: str) -> Flask:
 
 
 def consume(name: str) -> None:
-    """Run the consumer and the outbox relay until SIGTERM or Ctrl-C."""
+    """Run the consumer, the outbox relay and the periodic tasks until SIGTERM or Ctrl-C."""
     settings = Settings.from_env()
     configure_logging(settings.log_level, f"{name}-consumer")
     (plugin,) = service_plugins([name])

@@ -40,3 +40,14 @@ class AccountType(Base):
 
 
 include_platform_tables(Base.metadata)
+
+# The tables of each part live with it (importing Base from here); importing them here puts
+# them in Base.metadata for the migrations, whichever module is imported first.
+from services.accounts import ratelimit as _ratelimit_tables  # noqa: E402, F401
+from services.accounts import tokens as _token_tables  # noqa: E402, F401
+from services.accounts.api_clients import models as _api_client_tables  # noqa: E402, F401
+from services.accounts.bulk import models as _bulk_tables  # noqa: E402, F401
+from services.accounts.mail import models as _mail_tables  # noqa: E402, F401
+from services.accounts.portal import models as _portal_tables  # noqa: E402, F401
+from services.accounts.portal import reaction_models as _reaction_tables  # noqa: E402, F401
+from services.accounts.staff import models as _staff_tables  # noqa: E402, F401

@@ -413,3 +413,23 @@ AddTagChunk = Command("relations.add_tag", TagChunkPayload, inbox=False,
                       description="Give a chunk of relations a tag.")
 RemoveTagChunk = Command("relations.remove_tag", TagChunkPayload, inbox=False,
                          description="Take a tag off a chunk of relations (every occurrence).")
+
+
+# --- The current state of everything, a page at a time (a read model's rebuild asks) --------
+
+EXPORT_PARTS = ("relations", "gone", "functions", "dossiers", "fields", "tags", "dossier_actions")
+
+
+class ExportStatesPayload(Schema):
+    part = fields.String(required=True, validate=validate.OneOf(EXPORT_PARTS), metadata={
+        "description": "relations (active and archived states), gone (merged and deleted "
+                       "ids), functions, dossiers, fields, tags or dossier_actions."})
+    after = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "The last id (key) of the previous page; none for the first."})
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+ExportStates = Query("relations.export_states", ExportStatesPayload,
+                     description="A page of the current states of one part, by id: "
+                                 "{items, next}; items are shaped as the events carry them, a "
+                                 "gone item is {id, reason, merged_into, merge_id, at}.")

@@ -5,7 +5,7 @@ from pathlib import Path
 from services.accounts.messages import PortalAccountChanged
 from services.relations import messages
 from services.relations.api import BLUEPRINTS
-from services.relations.handlers import RelationsUnitOfWork, bulk, portal_accounts
+from services.relations.handlers import RelationsUnitOfWork, bulk, export, portal_accounts
 from services.relations.models import Base
 from shared.plugins import ServicePlugin
 
@@ -26,6 +26,7 @@ plugin = ServicePlugin(
         messages.CheckFieldChanges: bulk.check_field_changes,
         messages.GetRelationStates: bulk.get_relation_states,
         messages.AssessArchive: bulk.assess_archive,
+        messages.ExportStates: export.export_states,
     },
     uow_class=RelationsUnitOfWork,
 )

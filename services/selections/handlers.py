@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.selections.filters import FilterCatalog, compile_filter
-from services.selections.projection import definitions, links, relations
+from services.selections.groups import follow, materialise
+from services.selections.projection import accounts, definitions, links, relations
 from services.selections.repository import ReadModel
+from services.selections.snapshots import merges as selection_merges
 from shared.db import UnitOfWork
 from shared.messages import Envelope
 
@@ -16,6 +18,12 @@ class SelectionsUnitOfWork(UnitOfWork):
     @property
     def read_model(self) -> ReadModel:
         return ReadModel(self.session)
+
+    def commit(self) -> None:
+        """Bring the derived group memberships of the relations touched up to date, then
+        commit: every handler and API write is covered by this one place."""
+        materialise.refresh_touched(self.session)
+        super().commit()
 
 
 # --- relations ------------------------------------------------------------------------------
@@ -40,6 +48,10 @@ def absorb_merge(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """The merged relations are tombstones now: only the keeper stays findable."""
     payload = event.payload
     with uow:
+        follow.follow_merge(uow.session, payload["merge_id"], payload["keep"]["id"],
+                            payload["merged"])
+        selection_merges.absorb_merge(uow.read_model, payload["merge_id"],
+                                      payload["keep"]["id"], payload["merged"])
         relations.absorb_merge(uow.read_model, payload["merge_id"], payload["keep"],
                                payload["merged"], _now())
         uow.commit()
@@ -49,6 +61,9 @@ def absorb_merge_undone(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Every relation of the merge is findable again, as it was before."""
     payload = event.payload
     with uow:
+        follow.undo_merge(uow.session, payload["merge_id"], payload["keep"]["id"])
+        selection_merges.absorb_merge_undone(uow.read_model, payload["merge_id"],
+                                             payload["keep"]["id"])
         relations.absorb_merge_undone(uow.read_model, payload["merge_id"], payload["keep"],
                                       payload["restored"], _now())
         uow.commit()
@@ -57,7 +72,17 @@ def absorb_merge_undone(event: Envelope, uow: SelectionsUnitOfWork) -> None:
 def forget_relations(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Deleted relations leave the read model: nothing may find them any more."""
     with uow:
+        follow.forget_memberships(uow.session, event.payload["relation_ids"])
+        selection_merges.forget(uow.read_model, event.payload["relation_ids"])
         relations.forget(uow.read_model, event.payload["relation_ids"], _now())
+        uow.commit()
+
+
+def absorb_account(event: Envelope, uow: SelectionsUnitOfWork) -> None:
+    """A portal account created, activated, blocked, unblocked, moved or deleted: filters on
+    account status see it."""
+    with uow:
+        accounts.absorb_account(uow.read_model, event.payload["account"])
         uow.commit()
 
 

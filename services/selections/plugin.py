@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from services.accounts.messages import PortalAccountChanged
 from services.relations.messages import (
     DossierActionChanged,
     DossierActionDefined,
@@ -29,8 +30,15 @@ from services.relations.messages import (
     TagDefined,
     TagDeleted,
 )
-from services.selections import api, handlers
+from services.selections import api, handlers, targets
+from services.selections.exports import exports
+from services.selections.groups import api as groups_api
+from services.selections.groups import materialise
+from services.selections.messages import ResolveTarget
 from services.selections.models import DOSSIER_ACTION, TAG, Base
+from services.selections.portal import portal
+from services.selections.snapshots import api as snapshots_api
+from services.selections.snapshots import schedule as snapshot_schedule
 from shared.plugins import ServicePlugin
 
 plugin = ServicePlugin(
@@ -38,8 +46,10 @@ plugin = ServicePlugin(
     title="Cardbox selections",
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=(api.filters, api.lists),
+    blueprints=(api.filters, api.lists, exports, portal, snapshots_api.selections,
+                groups_api.groups, groups_api.relation_groups),
     events={
+        PortalAccountChanged: handlers.absorb_account,
         RelationCreated: handlers.absorb_relation_state,
         RelationUpdated: handlers.absorb_relation_state,
         RelationsBatchUpdated: handlers.absorb_batch,
@@ -66,5 +76,7 @@ plugin = ServicePlugin(
         DossierActionChanged: handlers.absorber_of(DOSSIER_ACTION),
         DossierActionDeleted: handlers.burier_of(DOSSIER_ACTION),
     },
+    commands={ResolveTarget: targets.resolve_target},
     uow_class=handlers.SelectionsUnitOfWork,
+    periodic=(snapshot_schedule.REFRESH_DUE, materialise.DAILY),
 )

@@ -23,6 +23,9 @@ from services.selections.models import (
 from shared.db import insert_rows
 from shared.pagination import decode_cursor, encode_cursor
 
+# session.info key: the relations whose derived group memberships the commit brings up to date.
+TOUCHED = "selections.touched"
+
 
 class ReadModel:
     def __init__(self, session: Session):
@@ -42,6 +45,12 @@ class ReadModel:
 
     def add(self, row: Any) -> None:
         self.session.add(row)
+
+    def touch(self, relation_ids: Iterable[str | None]) -> None:
+        """Note relations that may now match a dynamic group differently; the unit of work
+        brings their derived memberships up to date when it commits."""
+        self.session.info.setdefault(TOUCHED, set()).update(
+            relation_id for relation_id in relation_ids if relation_id)
 
     def replace_values(self, relation_ids: list[str], rows: list[dict[str, Any]]) -> None:
         """The value rows of these relations, all of them anew."""
@@ -91,6 +100,8 @@ class ReadModel:
     def replace_dossier(self, dossier_id: str, member_ids: list[str], actions: list[str]) -> None:
         """A dossier's members and actions, all of them anew (none for a deleted dossier)."""
         self.session.flush()
+        self.touch([*member_ids, *self.session.scalars(select(DossierMember.relation_id).where(
+            DossierMember.dossier_id == dossier_id))])
         for table in (DossierMember, DossierAction):
             self.session.execute(delete(table).where(table.dossier_id == dossier_id))
         insert_rows(self.session, DossierMember.__table__,

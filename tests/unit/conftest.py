@@ -7,11 +7,17 @@ from werkzeug.test import Client
 from gateway.embedded import build
 from shared.config import Settings
 
+ADMIN_EMAIL = "admin@cardbox.test"
+ADMIN_PASSWORD = "first-admin-password"
+
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(var_dir=tmp_path, principal_secret="unit-test-secret-" + "x" * 20,
-                    outbox_poll_interval=0.05)
+                    outbox_poll_interval=0.05, admin_email=ADMIN_EMAIL,
+                    admin_password=ADMIN_PASSWORD,
+                    # argon2id at its cheapest: the tests count logins, not hash strength.
+                    password_hash_time_cost=1, password_hash_memory_kib=1024)
 
 
 @pytest.fixture
@@ -50,9 +56,11 @@ def as_superuser(product):
     """Call a service's app directly with a superuser principal signed by the gateway's key
     (staff log-in arrives with the accounts service; the check in the service exists now)."""
     from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
+    from shared.permissions import permissions_for_roles
 
     header = PrincipalSigner(product.settings.principal_secret).sign(
-        Principal(kind="staff", id="root", roles=("superuser",)))
+        Principal(kind="staff", id="root", roles=("superuser",),
+                  permissions=permissions_for_roles(["superuser"])))
 
     def client(service: str) -> Client:
         app = product.gateway.backends[service].app
@@ -61,3 +69,39 @@ def as_superuser(product):
             start_response))
 
     return client
+
+
+def bearer_client(app, token: str) -> Client:
+    """A client whose requests carry `Authorization: Bearer <token>` unless they name their own."""
+    client = Client(lambda environ, start_response: app(
+        {"HTTP_AUTHORIZATION": f"Bearer {token}", **environ}, start_response))
+    client.token = token
+    return client
+
+
+def log_in(api: Client, email: str, password: str) -> str:
+    response = api.post("/api/accounts/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["token"]
+
+
+@pytest.fixture
+def staff_api(product, api):
+    """staff_api(role) -> a gateway client of a new staff user of that role, logged in for
+    real (through the bootstrap superuser of settings.admin_email/admin_password); the
+    client's `.token` and `.user` tell who it is."""
+    made = []
+
+    def make(role: str = "administrator") -> Client:
+        admin = bearer_client(product.gateway, log_in(api, ADMIN_EMAIL, ADMIN_PASSWORD))
+        email, password = f"{role}-{len(made) + 1}@cardbox.test", f"{role}-password-123"
+        created = admin.post("/api/accounts/staff", json={
+            "email": email, "name": f"{role.title()} {len(made) + 1}", "role": role,
+            "password": password, "must_change_password": False})
+        assert created.status_code == 201, created.get_json()
+        client = bearer_client(product.gateway, log_in(api, email, password))
+        client.user = created.get_json()
+        made.append(client)
+        return client
+
+    return make

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from services.selections.filters.fields import CUSTOM_PREFIX, STANDARD, FieldSpec, custom_spec
 from services.selections.models import (
@@ -21,18 +21,14 @@ from services.selections.models import (
 )
 from services.selections.repository import ReadModel
 from services.selections.text import fold
-from shared.errors import ValidationFailed
 
 
 class FilterCatalog:
     """Looked up once per filter, lazily: a filter that names no tag reads no tags."""
 
-    def __init__(self, read_model: ReadModel, today: date,
-                 within: frozenset[str] = frozenset()):
+    def __init__(self, read_model: ReadModel, today: date):
         self.read_model = read_model
         self.today = today
-        # The lists whose filters are being compiled around this one: naming one is a cycle.
-        self.within = within
 
     @cached_property
     def custom_fields(self) -> dict[str, FieldSpec]:
@@ -65,9 +61,11 @@ class FilterCatalog:
     def members_of(self, kind: str, set_id: str) -> Select | None:
         """The relation ids of a group, list or selection (`kind`), None for an unknown id.
         Groups and selections read their kept members; a list's members are whoever its own
-        filter matches, compiled into this query."""
+        filter matches, compiled into this query (saved sets never form a cycle: see
+        services.selections.dependencies)."""
         if kind == "list":
-            return self._list_members(set_id)
+            condition = self.list_condition(set_id)
+            return None if condition is None else select(RelationView.id).where(condition)
         model, member, key = {"group": (Group, GroupMember, GroupMember.group_id),
                               "selection": (Selection, SelectionMember,
                                             SelectionMember.selection_id)}[kind]
@@ -75,15 +73,12 @@ class FilterCatalog:
             return None
         return select(member.relation_id).where(key == set_id)
 
-    def _list_members(self, list_id: str) -> Select | None:
+    def list_condition(self, list_id: str) -> ColumnElement[bool] | None:
+        """Whom a list's filter matches, as a condition to put in place of `in_list`."""
         relation_list = self.read_model.session.get(RelationList, list_id)
         if relation_list is None:
             return None
-        if list_id in self.within:
-            raise ValidationFailed(f"list {list_id} would include itself through in_list",
-                                   errors={"filter": [f"in_list {list_id} makes a cycle"]})
         # Imported here: the compiler imports this catalog.
         from services.selections.filters.compiler import compile_filter
 
-        inner = FilterCatalog(self.read_model, self.today, self.within | {list_id})
-        return select(RelationView.id).where(compile_filter(relation_list.filter, inner))
+        return compile_filter(relation_list.filter, self)

@@ -25,12 +25,14 @@ EXPECTED = ('a node: {"and": [...]}, {"or": [...]}, {"not": node}, '
             '{"field": ..., "op": ..., "value": ...} or one of ' + ", ".join(NODE_KINDS[4:]))
 
 
-def compile_filter(node: Any, catalog: FilterCatalog) -> ColumnElement[bool]:
+def compile_filter(node: Any, catalog: FilterCatalog,
+                   parts: dict[str, ColumnElement[bool]] | None = None) -> ColumnElement[bool]:
     """One SQL condition for a filter tree, or a 422 naming every bad node by its path. A tree
-    that says nothing of `archived` (or the `status` field) sees active relations only."""
+    that says nothing of `archived` (or the `status` field) sees active relations only.
+    `parts`, when given, receives each node's own condition by its path (to explain a match)."""
     problems = Problems()
     condition = None
-    compiler = _Compiler(catalog, problems)
+    compiler = _Compiler(catalog, problems, parts)
     if measure(node, problems):
         condition = compiler.node(node, ROOT)
     problems.raise_if_any()
@@ -40,12 +42,20 @@ def compile_filter(node: Any, catalog: FilterCatalog) -> ColumnElement[bool]:
 
 
 class _Compiler:
-    def __init__(self, catalog: FilterCatalog, problems: Problems):
+    def __init__(self, catalog: FilterCatalog, problems: Problems,
+                 parts: dict[str, ColumnElement[bool]] | None = None):
         self.catalog = catalog
         self.problems = problems
         self.sees_status = False
+        self.parts = parts
 
     def node(self, node: Any, path: str) -> ColumnElement[bool] | None:
+        condition = self._node(node, path)
+        if self.parts is not None and condition is not None:
+            self.parts[path] = condition
+        return condition
+
+    def _node(self, node: Any, path: str) -> ColumnElement[bool] | None:
         if not isinstance(node, dict) or not node:
             self.problems.add(path, f"expected {EXPECTED}")
             return None

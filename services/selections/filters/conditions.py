@@ -1,5 +1,8 @@
 """Field conditions as SQL over the read model: a comparison on a relation_view column, or
-"one of the relation's value rows matches" over relation_values (an indexed IN subquery)."""
+"one of the relation's value rows matches" over relation_values (an indexed EXISTS).
+
+Set conditions are correlated EXISTS rather than IN (subquery): PostgreSQL turns NOT EXISTS
+into an anti-join, while NOT (id IN …) re-reads the subquery for every relation."""
 
 from __future__ import annotations
 
@@ -8,7 +11,18 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy import (
+    BooleanClauseList,
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+)
 
 from services.selections.filters.fields import FieldSpec
 from services.selections.models import RelationValue, RelationView
@@ -32,8 +46,25 @@ COMPARE: dict[str, Comparison] = {
 
 def negated(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     """NOT, with an unknown (NULL) taken as false first: "not in Utrecht" finds those without
-    a city too."""
+    a city too. A condition that is never NULL is negated as it is, so that the database
+    still sees NOT EXISTS (an anti-join) rather than a function around it."""
+    if _never_null(condition):
+        return not_(condition)
     return not_(func.coalesce(condition, false()))
+
+
+def _never_null(condition: ColumnElement[bool]) -> bool:
+    if isinstance(condition, Exists):
+        return True
+    if isinstance(condition, BooleanClauseList):
+        return all(_never_null(clause) for clause in condition.clauses)
+    return False
+
+
+def among(rows: Select) -> ColumnElement[bool]:
+    """The relation is one of `rows` (a select of one column of relation ids from other
+    tables), as an EXISTS correlated on that column."""
+    return rows.where(rows.selected_columns[0] == RelationView.id).exists()
 
 
 def field_condition(spec: FieldSpec, op: str, value: Any) -> ColumnElement[bool]:
@@ -49,9 +80,8 @@ def field_condition(spec: FieldSpec, op: str, value: Any) -> ColumnElement[bool]
 
 def has_value(attribute: str, *criteria: ColumnElement[bool]) -> ColumnElement[bool]:
     """The relation has a value row under `attribute` that meets `criteria`."""
-    rows = select(RelationValue.relation_id).where(RelationValue.attribute == attribute,
-                                                   *criteria)
-    return RelationView.id.in_(rows)
+    return among(select(RelationValue.relation_id).where(RelationValue.attribute == attribute,
+                                                         *criteria))
 
 
 def _moment(column: Any, op: str, value: Any) -> ColumnElement[bool]:

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, not_, or_, select
 
 from services.selections.filters.catalog import FilterCatalog
-from services.selections.filters.conditions import has_value, negated
+from services.selections.filters.conditions import among, has_value, negated
 from services.selections.filters.tree import Problems, known
 from services.selections.models import (
+    AccountState,
     DossierAction,
     DossierMember,
     FunctionView,
@@ -23,7 +24,7 @@ from services.selections.models import (
 from services.selections.text import fold
 
 Node = Callable[[Any, str, FilterCatalog, Problems], ColumnElement[bool] | None]
-ACCOUNT_STATUSES = ("active", "blocked", "none")
+ACCOUNT_STATUSES = ("invited", "active", "blocked", "none")
 FUNCTION_KEYS = ("role", "organisation", "active")
 SETS = {"in_group": "group", "in_list": "list", "in_selection": "selection"}
 
@@ -78,7 +79,7 @@ def dossier_action(value: Any, path: str, catalog: FilterCatalog,
     members = (select(DossierMember.relation_id)
                .join(DossierAction, DossierAction.dossier_id == DossierMember.dossier_id)
                .where(DossierAction.action == key))
-    return RelationView.id.in_(members)
+    return among(members)
 
 
 def _key(value: Any, path: str, problems: Problems, defined: dict[str, str], expected: str,
@@ -124,7 +125,7 @@ def function(value: Any, path: str, catalog: FilterCatalog,
         criteria.append(_held_on(catalog.today) if active else not_(_held_on(catalog.today)))
     if len(problems.errors) > before:
         return None
-    return RelationView.id.in_(select(FunctionView.relation_id).where(*criteria))
+    return among(select(FunctionView.relation_id).where(*criteria))
 
 
 def _held_on(day: date) -> ColumnElement[bool]:
@@ -143,11 +144,15 @@ def archived(value: Any, path: str, _catalog: FilterCatalog,
 
 def account(value: Any, path: str, _catalog: FilterCatalog,
             problems: Problems) -> ColumnElement[bool] | None:
-    """The status of the relation's portal account ("none": it has none)."""
+    """The status of the relation's portal account ("invited": created, not yet activated;
+    "none": it has none, or only a deleted one)."""
     if value not in ACCOUNT_STATUSES:
         problems.add(path, f"expected one of {', '.join(ACCOUNT_STATUSES)}")
         return None
-    return RelationView.account == value
+    if value == "none":
+        return negated(among(select(AccountState.relation_id).where(
+            AccountState.status != "deleted")))
+    return among(select(AccountState.relation_id).where(AccountState.status == value))
 
 
 def membership(kind: str) -> Node:
@@ -159,11 +164,14 @@ def membership(kind: str) -> Node:
         if not isinstance(value, str) or not value:
             problems.add(path, f"expected the id of a {noun}")
             return None
-        rows = catalog.members_of(noun, value)
-        if rows is None:
+        if noun == "list":
+            condition = catalog.list_condition(value)
+        else:
+            rows = catalog.members_of(noun, value)
+            condition = None if rows is None else among(rows)
+        if condition is None:
             problems.add(path, f"no {noun} has the id {value!r}")
-            return None
-        return RelationView.id.in_(rows)
+        return condition
 
     return members
 

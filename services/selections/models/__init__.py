@@ -1,10 +1,12 @@
 """The selections service's tables: the read model of relations (read_model) and what staff
 save (saved)."""
 
+from services.selections.models.group_moves import GroupMergeMove
 from services.selections.models.read_model import (
     DOSSIER_ACTION,
     PATTERN_OPS,
     TAG,
+    AccountState,
     Base,
     Definition,
     DossierAction,
@@ -33,14 +35,16 @@ from services.selections.models.saved import (
     SelectionRefresh,
     iso,
 )
+from services.selections.models.selection_moves import SelectionMergeMove
 from shared.tables import include_platform_tables
 
 include_platform_tables(Base.metadata)
 
 __all__ = [
     "COMBINES", "COMPOSITE", "DOSSIER_ACTION", "DYNAMIC", "GROUP_KINDS", "PATTERN_OPS", "STATIC",
-    "TAG", "Base", "Definition", "DossierAction", "DossierMember", "DossierView",
-    "FieldDefinition", "FunctionView", "GoneRelation", "Group", "GroupMember",
+    "TAG", "AccountState", "Base", "Definition", "DossierAction", "DossierMember", "DossierView",
+    "FieldDefinition", "FunctionView", "GoneRelation", "Group", "GroupMember", "GroupMergeMove",
     "GroupMembershipChange", "MergeRecord", "RelationList", "RelationValue", "RelationView",
-    "Selection", "SelectionEdit", "SelectionMember", "SelectionRefresh", "iso",
+    "Selection", "SelectionEdit", "SelectionMember", "SelectionMergeMove", "SelectionRefresh",
+    "iso",
 ]

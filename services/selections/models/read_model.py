@@ -40,8 +40,6 @@ class RelationView(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
-    # Portal account status, from the accounts service's events; "none" until one arrives.
-    account: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     name: Mapped[str | None] = mapped_column(String(400))
     initials: Mapped[str | None] = mapped_column(String(40))
     first_name: Mapped[str | None] = mapped_column(String(100))
@@ -92,6 +90,20 @@ class RelationValue(Base):
               postgresql_ops={"text": PATTERN_OPS}),
         Index("ix_relation_values_number", "attribute", "number", "relation_id"),
     )
+
+
+class AccountState(Base):
+    """A relation's portal account status, from the accounts service's events (newest version
+    per relation wins). Kept apart from relation_view: the two services' events arrive in no
+    particular order relative to each other."""
+
+    __tablename__ = "account_states"
+
+    relation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))  # invited | active | blocked | deleted
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_account_states_status", "status", "relation_id"),)
 
 
 class GoneRelation(Base):

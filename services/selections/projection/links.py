@@ -24,6 +24,8 @@ def absorb_function(read_model: ReadModel, state: dict[str, Any], *,
         read_model.add(row)
     elif row.deleted or (row.updated_at >= marker and not deleted):
         return False
+    read_model.touch([row.relation_id, row.organisation_id, state["relation_id"],
+                      state["organisation_id"]])
     row.relation_id, row.organisation_id = state["relation_id"], state["organisation_id"]
     row.role = fold(state["role"]) or ""
     row.start_date = date.fromisoformat(state["start_date"])

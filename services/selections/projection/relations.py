@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.selections.models import GoneRelation, MergeRecord, RelationView
+from services.selections.models import GoneRelation, MergeRecord
 from services.selections.projection.rows import value_rows, view_columns
+from services.selections.projection.upsert import upsert_views
 from services.selections.repository import ReadModel
 
 
@@ -19,23 +20,13 @@ def absorb_states(read_model: ReadModel, states: list[dict[str, Any]], at: datet
         seen = newest.get(state["id"])
         if seen is None or seen["version"] < state["version"]:
             newest[state["id"]] = state
-    gone = read_model.gone(newest)
-    views = read_model.views(newest)
-    changed = []
-    for relation_id, state in newest.items():
-        view = views.get(relation_id)
-        if relation_id in gone or (view is not None and view.version >= state["version"]):
-            continue
-        columns = view_columns(state, at)
-        if view is None:
-            read_model.add(RelationView(**columns))
-        else:
-            for name, value in columns.items():
-                setattr(view, name, value)
-        changed.append(state)
+    written = upsert_views(read_model.session,
+                           [view_columns(state, at) for state in newest.values()])
+    changed = [state for relation_id, state in newest.items() if relation_id in written]
     if changed:
         read_model.replace_values([state["id"] for state in changed],
                                   [row for state in changed for row in value_rows(state)])
+    read_model.touch(state["id"] for state in changed)
     return len(changed)
 
 
@@ -55,6 +46,7 @@ def absorb_merge(read_model: ReadModel, merge_id: str, keep: dict[str, Any],
             if function.organisation_id in merged_ids:
                 function.organisation_id = keep["id"]
         _bury(read_model, merged_ids, "merged", merge_id, at)
+        read_model.touch([keep["id"], *merged_ids, *(f.organisation_id for f in moved)])
     absorb_states(read_model, [keep], at)
 
 
@@ -73,6 +65,8 @@ def absorb_merge_undone(read_model: ReadModel, merge_id: str, keep: dict[str, An
             function = read_model.function(function_id)
             if function is not None:
                 function.relation_id, function.organisation_id = relation_id, organisation_id
+        read_model.touch(end for moved in record.moved_functions for end in moved[1:])
+    read_model.touch([keep["id"], *(state["id"] for state in restored)])
     read_model.unmark_gone([state["id"] for state in restored], merge_id)
     absorb_states(read_model, [keep, *restored], at)
 
@@ -80,6 +74,8 @@ def absorb_merge_undone(read_model: ReadModel, merge_id: str, keep: dict[str, An
 def forget(read_model: ReadModel, relation_ids: list[str], at: datetime) -> None:
     """Deleted relations leave for good, and the functions at either end of them count no
     more: nothing may find them, whatever event about them comes late."""
+    read_model.touch([*relation_ids, *(end for f in read_model.functions_touching(relation_ids)
+                                       for end in (f.relation_id, f.organisation_id))])
     read_model.bury_functions_of(relation_ids)
     _bury(read_model, relation_ids, "deleted", None, at)
 

@@ -80,7 +80,7 @@ CASES = [
      "no relation has the id 'no-such-id'"),
     ({"function": {"active": "yes"}}, "filter.function.active", "expected true (held today)"),
     ({"archived": "no"}, "filter.archived", "expected true (archived relations) or false"),
-    ({"account": "gone"}, "filter.account", "expected one of active, blocked, none"),
+    ({"account": "gone"}, "filter.account", "expected one of invited, active, blocked, none"),
     ({"in_group": "g-1"}, "filter.in_group", "no group has the id 'g-1'"),
     ({"in_list": "l-1"}, "filter.in_list", "no list has the id 'l-1'"),
     ({"in_selection": "s-1"}, "filter.in_selection", "no selection has the id 's-1'"),

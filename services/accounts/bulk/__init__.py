@@ -1,0 +1,1 @@
+"""Bulk work on portal accounts, chunk by chunk, for the bulk service."""

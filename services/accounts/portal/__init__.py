@@ -1,0 +1,1 @@
+"""Portal accounts of relations: the contacts they need, accounts, activation and reset."""

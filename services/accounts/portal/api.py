@@ -1,0 +1,127 @@
+"""The portal accounts HTTP API, and the open routes that set a portal password through a
+one-time link (mounted under /api/accounts by the gateway)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.accounts.portal import accounts as portal_accounts
+from services.accounts.portal import recovery
+from services.accounts.portal.schemas import (
+    AccountCreateSchema,
+    AccountListArgs,
+    AccountPageSchema,
+    AccountSchema,
+    BlockSchema,
+    LinkSentSchema,
+    NewPasswordSchema,
+    ResetRequestedSchema,
+    ResetRequestSchema,
+)
+from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ, require
+
+accounts = Blueprint("portal_accounts", __name__, url_prefix="/api/accounts/accounts",
+                     description="Portal accounts of relations: create, block, unblock, "
+                                 "delete, send a new link.")
+access = Blueprint("portal_access", __name__, url_prefix="/api/accounts",
+                   description="Setting a portal password through an e-mailed link; open to "
+                               "anyone holding the link.")
+
+
+def _uow():
+    return current_app.extensions["cardbox.runtime"].unit_of_work()
+
+
+def _client_ip() -> str | None:
+    # The gateway appends the hop it saw last; earlier entries are the client's own word.
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.rsplit(",", 1)[-1].strip() or request.remote_addr
+
+
+@accounts.route("")
+class Accounts(MethodView):
+    @accounts.arguments(AccountListArgs, location="query")
+    @accounts.response(200, AccountPageSchema)
+    def get(self, args):
+        """A page of portal accounts by id; narrow by status, relation_id or email."""
+        require(ACCOUNTS_READ)
+        limit, cursor = args.pop("limit"), args.pop("cursor", None)
+        items, next_cursor = portal_accounts.list_accounts(_uow(), limit=limit, cursor=cursor,
+                                                           filters=args)
+        return {"items": items, "next_cursor": next_cursor}
+
+    @accounts.arguments(AccountCreateSchema)
+    @accounts.response(201, AccountSchema)
+    def post(self, data):
+        """Create a relation's portal account (invited) and e-mail it the activation link.
+
+        The relation needs an e-mail address; one live account per relation and per address.
+        Refused (409) until the sender is configured."""
+        require(ACCOUNTS_MANAGE)
+        return portal_accounts.create_account(_uow(), data), 201
+
+
+@accounts.route("/<account_id>")
+class Account(MethodView):
+    @accounts.response(200, AccountSchema)
+    def get(self, account_id):
+        """One portal account (deleted ones too)."""
+        require(ACCOUNTS_READ)
+        return portal_accounts.get_account(_uow(), account_id)
+
+    @accounts.response(204)
+    def delete(self, account_id):
+        """Delete a portal account: the relation stays, its e-mail address is free again."""
+        require(ACCOUNTS_MANAGE)
+        portal_accounts.delete_account(_uow(), account_id)
+
+
+@accounts.post("/<account_id>/block")
+@accounts.arguments(BlockSchema)
+@accounts.response(200, AccountSchema)
+def block(data, account_id):
+    """Block a portal account, for good or `until` a moment (then it lifts itself)."""
+    require(ACCOUNTS_MANAGE)
+    return portal_accounts.block_account(_uow(), account_id, data["until"])
+
+
+@accounts.post("/<account_id>/unblock")
+@accounts.response(200, AccountSchema)
+def unblock(account_id):
+    """Lift a block at once."""
+    require(ACCOUNTS_MANAGE)
+    return portal_accounts.unblock_account(_uow(), account_id)
+
+
+@accounts.post("/<account_id>/send-reset")
+@accounts.response(202, LinkSentSchema)
+def send_reset(account_id):
+    """E-mail the account a new link: the welcome again while invited, else a reset."""
+    require(ACCOUNTS_MANAGE)
+    return portal_accounts.send_reset(_uow(), account_id), 202
+
+
+@access.post("/activate")
+@access.arguments(NewPasswordSchema)
+@access.response(204)
+def activate(data):
+    """Choose the first password of an invited portal account with the link's token."""
+    recovery.activate(_uow(), data["token"], data["password"])
+
+
+@access.post("/password-reset")
+@access.arguments(ResetRequestSchema)
+@access.response(202, ResetRequestedSchema)
+def request_reset(data):
+    """Ask for a link to choose a new portal password; answered alike for any address."""
+    return {"detail": recovery.request_reset(_uow(), data["email"], _client_ip())}, 202
+
+
+@access.post("/password-reset/confirm")
+@access.arguments(NewPasswordSchema)
+@access.response(204)
+def confirm_reset(data):
+    """Choose a new portal password with the reset link's token; every session ends."""
+    recovery.confirm_reset(_uow(), data["token"], data["password"])

@@ -1,0 +1,75 @@
+"""Log-in, log-out, and the gateway's question "who is this?" (under /api/accounts)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from services.accounts import login as logins
+from services.accounts import settings as accounts_settings
+from services.accounts.authentication import authenticate
+from services.accounts.ratelimit import TooManyAttempts
+from services.accounts.staff.schemas import AuthenticateSchema, LoginAnswerSchema, LoginSchema
+from shared import context
+from shared.http import problem_response
+
+sessions = Blueprint("sessions", __name__, url_prefix="/api/accounts",
+                     description="Log in with an e-mail address and password for a token; "
+                                 "log out to end it.")
+
+
+class InternalBlueprint(Blueprint):
+    """Routes only the gateway calls: kept out of the published API document."""
+
+    def register_views_in_doc(self, *args, **kwargs) -> None:
+        return None
+
+
+internal = InternalBlueprint("internal", __name__, url_prefix="/api/accounts/internal",
+                             description="For the gateway only.")
+
+
+def _uow():
+    return current_app.extensions["cardbox.runtime"].unit_of_work()
+
+
+@sessions.before_app_request
+def _use_settings() -> None:
+    accounts_settings.use(current_app.extensions["cardbox.runtime"].settings)
+
+
+@sessions.app_errorhandler(TooManyAttempts)
+def _too_many(error: TooManyAttempts):
+    response = problem_response(error)
+    response.headers["Retry-After"] = str(error.extra.get("retry_after", 60))
+    return response
+
+
+def _client_ip() -> str | None:
+    # The gateway appends the address it saw as the last hop; earlier hops are the client's word.
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    return hops[-1] or request.remote_addr
+
+
+@sessions.post("/login")
+@sessions.arguments(LoginSchema)
+@sessions.response(200, LoginAnswerSchema)
+def login(data):
+    """Log in (staff by default, or kind "portal") for a token to send as
+    Authorization: Bearer <token>; a wrong e-mail address or password is one same 401."""
+    return logins.login(_uow(), data["email"], data["password"], kind=data["kind"],
+                        client_ip=_client_ip())
+
+
+@sessions.post("/logout")
+@sessions.response(204)
+def logout():
+    """End the token this request is made with."""
+    logins.logout(_uow(), request.headers.get("Authorization"))
+
+
+@internal.post("/authenticate")
+@internal.arguments(AuthenticateSchema)
+def authenticate_header(data):
+    """The principal an Authorization header value stands for (the gateway asks)."""
+    return authenticate(_uow(), data["authorization"], context.principal())

@@ -1,0 +1,71 @@
+"""Who may do what: the permission names, what each staff role holds, and the check a view
+makes before it acts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from shared import context
+from shared.errors import Forbidden, Unauthenticated
+
+RELATIONS_READ = "relations:read"
+RELATIONS_WRITE = "relations:write"
+RELATIONS_ARCHIVE = "relations:archive"
+RELATIONS_MERGE = "relations:merge"
+RELATIONS_DELETE = "relations:delete"  # permanent delete: superusers only
+DEFINITIONS_MANAGE = "definitions:manage"  # custom fields, tags, dossier actions, duplicate rules
+SELECTIONS_READ = "selections:read"
+SELECTIONS_WRITE = "selections:write"
+BULK_READ = "bulk:read"
+BULK_RUN = "bulk:run"
+ACCOUNTS_READ = "accounts:read"
+ACCOUNTS_MANAGE = "accounts:manage"  # portal accounts, account types, the sender
+STAFF_MANAGE = "staff:manage"
+API_CLIENTS_MANAGE = "api_clients:manage"
+
+PERMISSIONS: tuple[str, ...] = (
+    RELATIONS_READ, RELATIONS_WRITE, RELATIONS_ARCHIVE, RELATIONS_MERGE, RELATIONS_DELETE,
+    DEFINITIONS_MANAGE, SELECTIONS_READ, SELECTIONS_WRITE, BULK_READ, BULK_RUN, ACCOUNTS_READ,
+    ACCOUNTS_MANAGE, STAFF_MANAGE, API_CLIENTS_MANAGE,
+)
+# An API client may hold any permission as a scope but this one.
+NOT_FOR_API_CLIENTS = frozenset({RELATIONS_DELETE})
+
+_VIEWER = tuple(name for name in PERMISSIONS if name.endswith(":read"))
+_EDITOR = _VIEWER + (RELATIONS_WRITE, RELATIONS_ARCHIVE, RELATIONS_MERGE, SELECTIONS_WRITE,
+                     BULK_RUN)
+_ADMINISTRATOR = _EDITOR + (DEFINITIONS_MANAGE, ACCOUNTS_MANAGE, STAFF_MANAGE,
+                            API_CLIENTS_MANAGE)
+
+ROLES: dict[str, frozenset[str]] = {
+    "viewer": frozenset(_VIEWER),
+    "editor": frozenset(_EDITOR),
+    # Administrators manage staff, but not superusers (the staff handlers enforce that).
+    "administrator": frozenset(_ADMINISTRATOR),
+    "superuser": frozenset(PERMISSIONS),
+}
+
+
+def permissions_for_roles(roles: Iterable[str]) -> tuple[str, ...]:
+    """Every permission the roles grant together, in PERMISSIONS order; unknown roles grant
+    nothing."""
+    granted = set().union(*(ROLES.get(role, ()) for role in roles))
+    return tuple(name for name in PERMISSIONS if name in granted)
+
+
+def has(principal, permission: str) -> bool:
+    """Whether `principal` (a shared.auth.Principal) holds `permission`."""
+    return principal is not None and permission in principal.permissions
+
+
+def require(permission: str):
+    """The principal of the work in hand, if it holds `permission`: otherwise 401 for an
+    anonymous caller, 403 for one who lacks it."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    principal = context.principal()
+    if principal is None or principal.kind == "anonymous":
+        raise Unauthenticated("sign in first: this needs the permission " + permission)
+    if permission not in principal.permissions:
+        raise Forbidden(f"you do not have the permission {permission}", permission=permission)
+    return principal
