@@ -56,16 +56,6 @@ class Gateway:
         environ.pop("HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_"), None)
         correlation_key = "HTTP_" + CORRELATION_HEADER.upper().replace("-", "_")
         environ.setdefault(correlation_key, str(uuid.uuid4()))
-        try:
-            principal = self.authenticator.admit(environ)
-        except PlatformError as error:
-            response = problem_response(error)
-            for name, value in problem_headers(error):
-                response.headers.add(name, value)
-            return response(environ, start_response)
-        environ["HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_")] = self.signer.sign(principal)
-        if service != "accounts":
-            environ.pop("HTTP_AUTHORIZATION", None)  # services need the principal, not the secret
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
         client = environ.get("REMOTE_ADDR", "")
         environ["HTTP_X_FORWARDED_FOR"] = f"{forwarded}, {client}" if forwarded else client
@@ -78,10 +68,26 @@ class Gateway:
             return start_response(status, headers, exc_info)
 
         try:
+            self._vouch(environ, service)
+        except PlatformError as error:
+            response = problem_response(error)
+            for name, value in problem_headers(error):
+                response.headers.add(name, value)
+            return response(environ, observed_start_response)
+        try:
             return self.backends[service](environ, observed_start_response)
         except OSError as exc:  # requests' connection errors are OSErrors too
             error = Unavailable(f"the {service} service cannot be reached: {type(exc).__name__}")
             return problem_response(error)(environ, observed_start_response)
+
+    def _vouch(self, environ: dict, service: str) -> None:
+        """Replace the client's credentials by the gateway's signed word on who is calling
+        (or refuse: 401, 403); only the accounts service still sees the Authorization header
+        (log-out needs its token)."""
+        principal = self.authenticator.admit(environ)
+        environ["HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_")] = self.signer.sign(principal)
+        if service != "accounts":
+            environ.pop("HTTP_AUTHORIZATION", None)
 
     def _service_of(self, path: str) -> str | None:
         routed = [(prefix, service) for prefix, service in ROUTES

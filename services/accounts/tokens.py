@@ -81,7 +81,7 @@ def issue(uow: UnitOfWork, kind: str, subject_id: str, *,
         uow.session.execute(delete(AccessToken).where(AccessToken.expires_at < issued))
         uow.session.add(row)
         uow.commit()
-    return token, row.expires_at
+    return token, issued + sliding
 
 
 @dataclass(frozen=True)

@@ -77,13 +77,15 @@ class Api:
 
     def __init__(self, app):
         self.app = app
-        self.headers = {PRINCIPAL_HEADER: PrincipalSigner(SECRET).sign(
-            Principal(kind="staff", id="bench", roles=("superuser",)))}
+        self.signer = PrincipalSigner(SECRET)
+        self.principal = Principal(kind="staff", id="bench", roles=("superuser",))
 
     def call(self, method: str, path: str, client=None, **kwargs) -> tuple[float, Any]:
         client = client or self.app.test_client()
+        # Signed per call, as the gateway does: a signed header expires.
+        headers = {PRINCIPAL_HEADER: self.signer.sign(self.principal)}
         started = time.perf_counter()
-        response = client.open(path, method=method, headers=self.headers, **kwargs)
+        response = client.open(path, method=method, headers=headers, **kwargs)
         elapsed = time.perf_counter() - started
         if response.status_code >= 400:
             raise Unavailable(f"{method} {path}: {response.status_code} {response.get_data()!r}"

@@ -4,21 +4,17 @@ twice; a redelivered chunk answers the same outcomes and sends no second e-mail.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from services.accounts import settings as accounts_settings
 from services.accounts.bulk import plans
+from services.accounts.bulk.creation import create_invited
 from services.accounts.bulk.models import AccountBulkApplication
 from services.accounts.bulk.plans import DOING, Chunk, Outcome
 from services.accounts.mail.models import MailSender
 from services.accounts.models import now
 from services.accounts.portal import changes, links
-from services.accounts.portal.accounts import changed
 from services.accounts.portal.models import PortalAccount
 from shared.db import UnitOfWork, insert_rows
 from shared.messages import Envelope
@@ -80,8 +76,16 @@ def _run(command: Envelope, uow: UnitOfWork, operation: str) -> list[Outcome]:
         if todo:
             sender = plans.prepare(uow, operation, params)
             chunk = plans.load(uow.session, operation, todo)
-            work = Work(uow, chunk, params, sender, job, extra)
-            outcomes = [work.apply(operation, rid) for rid in todo]
+            outcomes = [plans.decide(operation, chunk, rid) for rid in todo]
+            doing = [o for o in outcomes if o["outcome"] == DOING[operation]]
+            if operation == "create_accounts":
+                create_invited(uow, chunk, doing, params=params, sender=sender, extra=extra,
+                               keys=[mail_key(job, o["relation_id"], "welcome") for o in doing])
+            else:
+                with changes.Batch(uow, **extra) as batch:
+                    work = Work(batch, chunk, params, sender, job)
+                    for outcome in doing:
+                        getattr(work, operation)(outcome)
             remember(uow, job, operation, outcomes)
         uow.commit()
     by_id = {**done, **{o["relation_id"]: o for o in outcomes}}
@@ -107,72 +111,39 @@ def mail_key(job: str, relation_id: str, purpose: str) -> str:
 
 
 class Work:
-    """One chunk being applied: each relation's change in the transaction in hand."""
+    """One chunk being applied: each account's change (as decided) in the transaction in
+    hand."""
 
-    def __init__(self, uow: UnitOfWork, chunk: Chunk, params: dict[str, Any],
-                 sender: MailSender | None, job: str, extra: dict[str, Any]):
-        self.uow, self.chunk, self.params, self.sender = uow, chunk, params, sender
-        self.job, self.extra = job, extra
-
-    def apply(self, operation: str, relation_id: str) -> Outcome:
-        """Decide, then do what was decided; a relation whose change the database refuses
-        (its address taken at the same moment) fails alone."""
-        outcome = plans.decide(operation, self.chunk, relation_id)
-        if outcome["outcome"] != DOING[operation]:
-            return outcome
-        do: Callable[[Outcome], None] = getattr(self, operation)
-        if operation != "create_accounts":
-            do(outcome)
-            return outcome
-        try:
-            with self.uow.session.begin_nested():
-                do(outcome)
-        except IntegrityError:
-            return {"relation_id": relation_id, "outcome": "failed",
-                    "reason": "the relation or its e-mail address got a portal account at "
-                              "the same moment"}
-        return outcome
+    def __init__(self, batch: changes.Batch, chunk: Chunk, params: dict[str, Any],
+                 sender: MailSender | None, job: str):
+        self.batch, self.chunk, self.params, self.sender = batch, chunk, params, sender
+        self.job = job
 
     def _account(self, outcome: Outcome) -> PortalAccount:
         return self.chunk.accounts[outcome["relation_id"]]
 
-    def create_accounts(self, outcome: Outcome) -> None:
-        rid = outcome["relation_id"]
-        language = self.params["language"] or accounts_settings.current().mail_language
-        account = PortalAccount(id=str(uuid.uuid4()), relation_id=rid,
-                                email=self.chunk.contacts[rid].email,
-                                account_type=self.params["account_type"], language=language,
-                                status="invited", version=self.chunk.versions.get(rid, 0),
-                                created_at=now())
-        self.uow.session.add(account)
-        self.uow.session.flush()
-        links.send_link(self.uow, self.sender, account, key=mail_key(self.job, rid, "welcome"))
-        changed(self.uow, account, **self.extra)
-        outcome.update(account_id=account.id, before={"account": None},
-                       version=account.version)
-
     def send_resets(self, outcome: Outcome) -> None:
         account = self._account(outcome)
         mail = "welcome" if account.status == "invited" else "reset"
-        links.send_link(self.uow, self.sender, account,
+        links.send_link(self.batch.uow, self.sender, account,
                         key=mail_key(self.job, account.relation_id, "reset"))
         outcome["email"] = mail
 
     def delete_accounts(self, outcome: Outcome) -> None:
         account = self._account(outcome)
         outcome["before"] = changes.snapshot(account)
-        changes.delete(self.uow, account, **self.extra)
+        self.batch.delete(account)
         outcome["version"] = account.version
 
     def block_accounts(self, outcome: Outcome) -> None:
         account = self._account(outcome)
         outcome["before"] = changes.snapshot(account)
-        changes.block(self.uow, account, until=self.params["until"], **self.extra)
+        self.batch.block(account, until=self.params["until"])
         outcome.update(version=account.version,
                        blocked_until=plans.until_text(self.params["until"]))
 
     def unblock_accounts(self, outcome: Outcome) -> None:
         account = self._account(outcome)
         outcome["before"] = changes.snapshot(account)
-        changes.put_back(self.uow, account, UNBLOCKED, **self.extra)
+        self.batch.put_back(account, UNBLOCKED)
         outcome["version"] = account.version

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -39,7 +38,8 @@ def restore_accounts(command: Envelope, uow: UnitOfWork) -> list[Outcome]:
             select(AccountBulkApplication).where(
                 AccountBulkApplication.job_id == payload["undoes"],
                 AccountBulkApplication.relation_id.in_(todo)))} if todo else {}
-        outcomes = [_undo_one(uow, rid, records.get(rid), overwrite, extra) for rid in todo]
+        with changes.Batch(uow, **extra) as batch:
+            outcomes = [_undo_one(batch, rid, records.get(rid), overwrite) for rid in todo]
         if outcomes:
             remember(uow, job, "restore_accounts", outcomes)
         uow.commit()
@@ -47,8 +47,8 @@ def restore_accounts(command: Envelope, uow: UnitOfWork) -> list[Outcome]:
     return [by_id[rid] for rid in ids]
 
 
-def _undo_one(uow: UnitOfWork, relation_id: str, record: AccountBulkApplication | None,
-              overwrite: bool, extra: dict[str, Any]) -> Outcome:
+def _undo_one(batch: changes.Batch, relation_id: str, record: AccountBulkApplication | None,
+              overwrite: bool) -> Outcome:
     outcome: Outcome = {"relation_id": relation_id}
     did = record.outcome if record is not None else {}
     if not did or did["outcome"] != DOING.get(record.operation):
@@ -56,16 +56,16 @@ def _undo_one(uow: UnitOfWork, relation_id: str, record: AccountBulkApplication 
                 "reason": "the job changed nothing of this relation"}
     if record.operation == "send_resets":
         return {**outcome, "outcome": "refused", "reason": UNSENDABLE}
-    account = uow.session.get(PortalAccount, did["account_id"], with_for_update=True)
+    account = batch.uow.session.get(PortalAccount, did["account_id"], with_for_update=True)
     outcome["account_id"] = did["account_id"]
-    refusal = _refusal(uow, record.operation, did, account, overwrite)
+    refusal = _refusal(batch.uow, record.operation, did, account, overwrite)
     if refusal is not None:
         return {**outcome, **refusal}
     if record.operation == "create_accounts":
-        changes.delete(uow, account, **extra)
+        batch.delete(account)
         outcome["outcome"] = "deleted"
     else:
-        changes.put_back(uow, account, did["before"], **extra)
+        batch.put_back(account, did["before"])
         outcome["outcome"] = {"deleted": "restored", "blocked": "unblocked"}.get(
             did["outcome"], "blocked")
         if did["outcome"] == "deleted" and did["before"]["status"] == "active":

@@ -38,8 +38,11 @@ def issue(uow: UnitOfWork, account_id: str, purpose: str) -> tuple[str, OneTimeT
 
 def forget(uow: UnitOfWork, account_id: str) -> None:
     """Every unused token of the account stops working (blocked, deleted, superseded)."""
+    # No session sync: evaluating the criteria against every object in the session makes a
+    # bulk chunk of thousands of accounts quadratic; no caller reads a deleted token after.
     uow.session.execute(delete(OneTimeToken).where(OneTimeToken.account_id == account_id,
-                                                   OneTimeToken.used_at.is_(None)))
+                                                   OneTimeToken.used_at.is_(None))
+                        .execution_options(synchronize_session=False))
 
 
 def valid(uow: UnitOfWork, token: str, purpose: str) -> OneTimeToken:
@@ -75,8 +78,12 @@ def send_link(uow: UnitOfWork, sender: MailSender, account: PortalAccount, *,
     contact = contact_of(uow.session, account.relation_id)
     queue_mail(uow, sender, key=key or f"{mail}:{account.id}:{row.id}", purpose=mail,
                account_id=account.id, recipient=account.email, language=account.language,
-               values={"name": contact.name if contact else None,
-                       "link": link(sender, mail, token),
-                       "valid_days": LIFETIMES["activation"].days,
-                       "valid_hours": int(LIFETIMES["reset"].total_seconds() // 3600)})
+               values=mail_values(sender, mail, token, contact.name if contact else None))
     return mail
+
+
+def mail_values(sender: MailSender, mail: str, token: str, name: str | None) -> dict:
+    """What the welcome or reset template is filled with."""
+    return {"name": name, "link": link(sender, mail, token),
+            "valid_days": LIFETIMES["activation"].days,
+            "valid_hours": int(LIFETIMES["reset"].total_seconds() // 3600)}

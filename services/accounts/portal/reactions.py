@@ -45,13 +45,14 @@ def on_deleted(event: Envelope, uow: UnitOfWork) -> None:
     with uow:
         contacts.absorb_deleted(event, uow)
         ids = list(dict.fromkeys(event.payload["relation_ids"]))
-        for account in changes.live_accounts(uow.session, ids).values():
-            changes.delete(uow, account, reason=DELETED)
+        with changes.Batch(uow) as batch:
+            for account in changes.live_accounts(uow.session, ids).values():
+                batch.delete(account, reason=DELETED)
         uow.commit()
 
 
 def _each_newer(uow: UnitOfWork, event: Envelope, react) -> None:
-    """`react(uow, reaction, live account)` for each relation of an archive or restore whose
+    """`react(batch, reaction, live account)` for each relation of an archive or restore whose
     version is newer than the last one handled; a late or repeated one is skipped."""
     versions: dict[str, int] = {}
     for entry in event.payload["entries"]:
@@ -61,38 +62,39 @@ def _each_newer(uow: UnitOfWork, event: Envelope, react) -> None:
     reactions = {r.relation_id: r for r in uow.session.scalars(select(LifecycleReaction).where(
         LifecycleReaction.relation_id.in_(ids)).with_for_update())}
     accounts = changes.live_accounts(uow.session, ids)
-    for relation_id, version in versions.items():
-        reaction = reactions.get(relation_id)
-        if reaction is None:
-            reaction = LifecycleReaction(relation_id=relation_id, version=version)
-            uow.session.add(reaction)
-        elif reaction.version >= version:
-            continue
-        reaction.version, reaction.updated_at = version, now()
-        react(uow, reaction, accounts.get(relation_id))
+    with changes.Batch(uow) as batch:
+        for relation_id, version in versions.items():
+            reaction = reactions.get(relation_id)
+            if reaction is None:
+                reaction = LifecycleReaction(relation_id=relation_id, version=version)
+                uow.session.add(reaction)
+            elif reaction.version >= version:
+                continue
+            reaction.version, reaction.updated_at = version, now()
+            react(batch, reaction, accounts.get(relation_id))
 
 
-def _archive_block(uow: UnitOfWork, reaction: LifecycleReaction,
+def _archive_block(batch: changes.Batch, reaction: LifecycleReaction,
                    account: PortalAccount | None) -> None:
     if reaction.account_id is not None:
         return  # the block of an earlier archive, not restored yet, stays the one to lift
     if account is None or (account.status == "blocked" and account.blocked_until is None):
         return  # nothing to block, or blocked for good by staff: not the archive's block
     reaction.before = changes.snapshot(account)
-    changes.block(uow, account, reason=ARCHIVED)
+    batch.block(account, reason=ARCHIVED)
     reaction.account_id, reaction.account_version = account.id, account.version
 
 
-def _lift_archive_block(uow: UnitOfWork, reaction: LifecycleReaction,
+def _lift_archive_block(batch: changes.Batch, reaction: LifecycleReaction,
                         _live: PortalAccount | None) -> None:
     account_id, version, before = reaction.account_id, reaction.account_version, reaction.before
     reaction.account_id = reaction.account_version = reaction.before = None
     if account_id is None:
         return
-    account = uow.session.get(PortalAccount, account_id, with_for_update=True)
+    account = batch.uow.session.get(PortalAccount, account_id, with_for_update=True)
     # Changed since (unblocked, re-blocked, deleted, moved): no longer the archive's block.
     if account is not None and account.version == version:
-        changes.put_back(uow, account, before)
+        batch.put_back(account, before)
 
 
 # --- merges -------------------------------------------------------------------------------
@@ -115,9 +117,10 @@ def on_merge_undone(event: Envelope, uow: UnitOfWork) -> None:
     with uow:
         contacts.absorb_merge_undone(event, uow)
         if _first_word_on(uow, merge_id, "undone"):
-            for record in uow.session.scalars(select(MergeReconciliation).where(
-                    MergeReconciliation.merge_id == merge_id)):
-                _take_back(uow, record)
+            with changes.Batch(uow) as batch:
+                for record in uow.session.scalars(select(MergeReconciliation).where(
+                        MergeReconciliation.merge_id == merge_id)):
+                    _take_back(batch, record)
         uow.commit()
 
 
@@ -139,34 +142,43 @@ def _reconcile(uow: UnitOfWork, merge_id: str, keeper: str, merged: list[str]) -
     merged = [rid for rid in dict.fromkeys(merged) if rid != keeper]
     accounts = changes.live_accounts(uow.session, [keeper, *merged])
     holder = accounts.get(keeper)
-    for relation_id in merged:
-        account = accounts.get(relation_id)
-        if account is None:
-            continue
-        record = MergeReconciliation(merge_id=merge_id, account_id=account.id,
-                                     relation_id=relation_id, keeper_id=keeper,
-                                     before=changes.snapshot(account), account_version=0)
-        if holder is None:
-            record.action, holder = "moved", account
-            changes.move(uow, account, keeper, reason=f"moved to {keeper} (merge)")
-        else:
-            record.action = "disabled"
-            state = changes.block(uow, account, reason=f"merged into {keeper}")
-            uow.emit(PortalAccountMergeConflict, {
-                "merge_id": merge_id, "keep": keeper, "keeper_account_id": holder.id,
-                "account": state}, aggregate_id=keeper)
-        record.account_version = account.version
-        uow.session.add(record)
+    with changes.Batch(uow) as batch:
+        for relation_id in merged:
+            account = accounts.get(relation_id)
+            if account is not None:
+                holder = _reconcile_one(batch, merge_id, keeper, holder, account)
 
 
-def _take_back(uow: UnitOfWork, record: MergeReconciliation) -> None:
-    account = uow.session.get(PortalAccount, record.account_id, with_for_update=True)
+def _reconcile_one(batch: changes.Batch, merge_id: str, keeper: str,
+                   holder: PortalAccount | None, account: PortalAccount) -> PortalAccount:
+    """Move the account to the keeper, or block it if the keeper has one (`holder`);
+    answers the keeper's account now."""
+    relation_id = account.relation_id
+    record = MergeReconciliation(merge_id=merge_id, account_id=account.id,
+                                 relation_id=relation_id, keeper_id=keeper,
+                                 before=changes.snapshot(account), account_version=0)
+    if holder is None:
+        record.action, holder = "moved", account
+        batch.move(account, keeper, reason=f"moved to {keeper} (merge)")
+    else:
+        record.action = "disabled"
+        state = batch.block(account, reason=f"merged into {keeper}")
+        batch.uow.emit(PortalAccountMergeConflict, {
+            "merge_id": merge_id, "keep": keeper, "keeper_account_id": holder.id,
+            "account": state}, aggregate_id=keeper)
+    record.account_version = account.version
+    batch.uow.session.add(record)
+    return holder
+
+
+def _take_back(batch: changes.Batch, record: MergeReconciliation) -> None:
+    account = batch.uow.session.get(PortalAccount, record.account_id, with_for_update=True)
     if account is None or account.status == "deleted":
         return
     if record.action == "moved":
-        home_taken = changes.live_accounts(uow.session, [record.relation_id])
+        home_taken = changes.live_accounts(batch.uow.session, [record.relation_id])
         if account.relation_id == record.keeper_id and not home_taken:
-            changes.move(uow, account, record.relation_id,
-                         reason=f"moved back to {record.relation_id} (merge undone)")
+            batch.move(account, record.relation_id,
+                       reason=f"moved back to {record.relation_id} (merge undone)")
     elif account.version == record.account_version:
-        changes.put_back(uow, account, record.before)
+        batch.put_back(account, record.before)

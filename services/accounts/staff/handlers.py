@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from services.accounts import passwords, tokens
 from services.accounts.models import now
@@ -47,7 +48,7 @@ def create_staff(uow: UnitOfWork, data: dict[str, Any], actor: Principal) -> dic
                          name=data["name"], role=data["role"], password_hash=password_hash,
                          must_change_password=data.get("must_change_password", True))
         uow.session.add(user)
-        uow.session.flush()
+        _flush(uow, data["email"])
         state = user.state()
         uow.commit()
     return state
@@ -63,8 +64,9 @@ def change_staff(uow: UnitOfWork, user_id: str, data: dict[str, Any],
         _may_manage(actor, user.role, data.get("role", user.role))
         if "role" in data and data["role"] != SUPERUSER:
             _not_the_last_superuser(uow, user, "take the superuser role from")
-        if "email" in data and fold(data["email"]) != user.email_folded:
-            _email_free(uow, data["email"])
+        if "email" in data:
+            if fold(data["email"]) != user.email_folded:
+                _email_free(uow, data["email"])
             user.email, user.email_folded = data["email"].strip(), fold(data["email"])
         if "password" in data:
             passwords.require_policy(data["password"], data.get("email", user.email))
@@ -75,7 +77,7 @@ def change_staff(uow: UnitOfWork, user_id: str, data: dict[str, Any],
             if name in data:
                 setattr(user, name, data[name])
         user.updated_at = now()
-        uow.session.flush()
+        _flush(uow, data.get("email", ""))
         state = user.state()
         uow.commit()
     return state
@@ -148,8 +150,20 @@ def _email_free(uow: UnitOfWork, email: str) -> None:
     taken = uow.session.scalar(select(func.count()).select_from(StaffUser).where(
         StaffUser.email_folded == fold(email)))
     if taken:
-        raise Conflict(f"a staff user with the e-mail address {email.strip()!r} exists already",
-                       errors={"email": ["already in use"]})
+        raise _taken(email)
+
+
+def _flush(uow: UnitOfWork, email: str) -> None:
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        # Another request took the address between our check and this write.
+        raise _taken(email) from None
+
+
+def _taken(email: str) -> Conflict:
+    return Conflict(f"a staff user with the e-mail address {email.strip()!r} exists already",
+                    errors={"email": ["already in use"]})
 
 
 def _found(uow: UnitOfWork, user_id: str) -> StaffUser:

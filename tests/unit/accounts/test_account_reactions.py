@@ -2,7 +2,9 @@
 deleted → deleted, merged → moved or blocked and reported, merge undone → taken back; late
 and repeated events change nothing."""
 
+import email
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +17,8 @@ from services.relations.messages import (
 )
 from shared.tables import outbox
 from shared.testing import wait_until
-from tests.support.portal import new_relation, runtime_of
+from tests.support.portal import deliver, link_token, new_relation, runtime_of
+from tests.unit.conftest import bearer_client
 
 URL = "/api/accounts/accounts"
 
@@ -139,9 +142,11 @@ def test_when_both_have_an_account_the_other_is_blocked_and_reported(portal, pro
     keeper = new_relation(portal, product, "houder@example.org", last_name="Houder")
     merged = new_relation(portal, product, "weg@example.org", last_name="Weg")
     kept, other = account_of(portal, keeper), account_of(portal, merged)
+    until = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    staff_block = portal.post(f"{URL}/{other['id']}/block", json={"until": until}).get_json()
     merge_id = merge(portal, keeper, merged)
-    disabled = wait_for(portal, other, status="blocked")
-    assert disabled["reason"] == f"merged into {keeper['id']}"
+    disabled = wait_for(portal, other, reason=f"merged into {keeper['id']}")
+    assert (disabled["status"], disabled["blocked_until"]) == ("blocked", None)
     assert disabled["relation_id"] == merged["id"]
     assert state(portal, kept)["status"] == "invited"
     (conflict,) = events(product, "accounts.portal_accounts.merge_conflict")
@@ -149,8 +154,10 @@ def test_when_both_have_an_account_the_other_is_blocked_and_reported(portal, pro
             conflict["account"]["id"]) == (merge_id, keeper["id"], kept["id"], other["id"])
 
     undo(portal, merge_id)
-    back = wait_for(portal, other, status="invited")
-    assert back["reason"] is None and state(portal, kept)["status"] == "invited"
+    back = wait_for(portal, other, reason=None)
+    # As before the merge: staff's block until its date.
+    assert (back["status"], back["blocked_until"]) == ("blocked", staff_block["blocked_until"])
+    assert state(portal, kept)["status"] == "invited"
 
 
 @pytest.fixture
@@ -187,3 +194,32 @@ def test_late_and_repeated_events_change_nothing(portal, product, send):
                            "merged": [relation["id"]]})
     assert state(portal, account) == blocked
     assert events(product, "accounts.portal_accounts.merge_conflict") == []
+
+
+def test_archiving_ends_the_portal_sessions_of_the_blocked_account(portal, api, product,
+                                                                   settings):
+    relation = new_relation(portal, product, "sessie@example.org")
+    account = account_of(portal, relation)
+    deliver(product)
+    (welcome,) = [email.message_from_bytes(path.read_bytes())
+                  for path in (settings.var_dir / "mail").glob("*.eml")]
+    password = "a long enough secret"
+    assert portal.post("/api/accounts/activate", json={
+        "token": link_token(welcome, "/activate"), "password": password}).status_code == 204
+    member = bearer_client(product.gateway, api.post("/api/accounts/login", json={
+        "email": "sessie@example.org", "password": password, "kind": "portal"}
+        ).get_json()["token"])
+    assert member.get(URL).status_code == 403  # signed in, but not staff
+    impacts = f"{relation_url(relation)}/archive-impacts"
+    wait_until(lambda: portal.get(impacts).get_json()["impacts"],
+               message="relations to hear of the active account")
+    archived = portal.post(f"{relation_url(relation)}/archive",
+                           json={"reason": "left", "confirm": ["block_portal_accounts"]})
+    assert archived.status_code == 200, archived.get_json()
+    wait_for(portal, account, status="blocked", reason="relation archived")
+    assert member.get(URL).status_code == 401  # the session ended with the block
+    assert portal.post(f"{relation_url(relation)}/restore").status_code == 200
+    wait_for(portal, account, status="active")
+    login = api.post("/api/accounts/login", json={
+        "email": "sessie@example.org", "password": password, "kind": "portal"})
+    assert login.status_code == 200

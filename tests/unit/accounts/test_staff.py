@@ -77,8 +77,12 @@ def test_staff_users_are_added_listed_changed_and_removed(root, api):
     assert {first["items"][0]["email"], second["items"][0]["email"]} == {ADMIN_EMAIL,
                                                                          "Eva@Example.org"}
     assert second["next_cursor"] is None
-    changed = root.patch(f"{URL}/{user['id']}", json={"role": "viewer", "name": "Eva B."})
-    assert changed.get_json()["role"] == "viewer" and changed.get_json()["name"] == "Eva B."
+    changed = root.patch(f"{URL}/{user['id']}", json={"role": "viewer", "name": "Eva B.",
+                                                      "email": "eva@example.org"})
+    assert (changed.get_json()["role"], changed.get_json()["name"],
+            changed.get_json()["email"]) == ("viewer", "Eva B.", "eva@example.org")
+    taken = root.patch(f"{URL}/{user['id']}", json={"email": ADMIN_EMAIL.upper()})
+    assert taken.status_code == 409 and "email" in taken.get_json()["errors"]
     assert api.post("/api/accounts/login", json={"email": "eva@example.org",
                                                  "password": "a good password"}).status_code \
         == 200
