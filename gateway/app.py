@@ -125,7 +125,7 @@ class Gateway:
         return checks
 
     def _own_app(self) -> Flask:
-        app = Flask("cardbox.gateway")
+        app = Flask("cardbox.gateway", static_folder=None)  # serves no files of its own
         install_platform_hooks(app, "gateway", signer=None, open_paths=())
         app.register_blueprint(get_swaggerui_blueprint(
             "/api/docs", "/api/openapi.json", config={"app_name": "Cardbox API"}))

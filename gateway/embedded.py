@@ -46,6 +46,21 @@ def build(settings: Settings) -> Embedded:
     return Embedded(settings, runtimes, Gateway(settings, backends))
 
 
+def sign_in_help(settings: Settings, base: str) -> str:
+    """How to get a token, for whoever started Cardbox (the password itself is never shown
+    here: it is CARDBOX_ADMIN_PASSWORD, or the one-time password printed once above)."""
+    if not settings.auth_required:
+        return ("Authentication is OFF (CARDBOX_AUTH_REQUIRED=false): anyone who reaches this "
+                "port may do anything. For local experiments only.")
+    who = settings.admin_email or "admin@localhost (unless CARDBOX_ADMIN_EMAIL named another)"
+    return (f"Sign in as {who} (password: CARDBOX_ADMIN_PASSWORD, or the one-time password "
+            f"printed above on the first start):\n"
+            f"  curl -s -X POST {base}/api/accounts/login -H 'Content-Type: application/json' "
+            "-d '{\"email\": \"...\", \"password\": \"...\"}'\n"
+            "  then send Authorization: Bearer <token> with every request "
+            "(API docs: Authorize).")
+
+
 def _interrupt(*_args) -> None:
     # SIGTERM stops the server loop the same way Ctrl-C does.
     raise KeyboardInterrupt
@@ -60,6 +75,7 @@ def main() -> None:
     print(f"Cardbox is running on {base}  (data in {settings.var_dir})", flush=True)
     print(f"API docs: {base}/api/docs   OpenAPI: {base}/api/openapi.json   Ctrl-C stops it",
           flush=True)
+    print(sign_in_help(settings, base), flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()

@@ -9,6 +9,14 @@ COMPONENT_KINDS = ("schemas", "responses", "parameters", "requestBodies", "heade
                    "securitySchemes", "examples", "links", "callbacks")
 
 
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "A token from POST /api/accounts/login."},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
+               "description": "An API client's key, sent as `ApiKey cbx_…`."},
+}
+
+
 def _namespaced(service: str, document: dict[str, Any]) -> dict[str, Any]:
     """Prefix a service's component names so two services' "RelationPage" cannot collide."""
     text = json.dumps(document)
@@ -33,7 +41,9 @@ def merge(documents: dict[str, dict[str, Any]], *, version: str) -> dict[str, An
                            "gateway. Errors are application/problem+json (RFC 9457).",
         },
         "paths": {},
-        "components": {},
+        "components": {"securitySchemes": SECURITY_SCHEMES},
+        # Every route but log-in, activation and password reset needs one of these.
+        "security": [{"bearer": []}, {"apiKey": []}],
         "tags": [],
     }
     for service, document in sorted(documents.items()):

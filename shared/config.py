@@ -37,7 +37,8 @@ class Settings:
     outbox_poll_interval: float = 0.2
     outbox_batch_size: int = 500
     queue_type: str = "classic"
-    bulk_workers: int = 2
+    bulk_workers: int = 2  # bulk-worker threads of the embedded process
+    bulk_chunk_size: int = 500  # relations per bulk.tasks message
     # ISO country whose dialling rules read a phone number written without +country code.
     default_country: str = "NL"
     log_level: str = "INFO"
@@ -48,8 +49,9 @@ class Settings:
     # The first superuser of a fresh installation (otherwise a one-time password is printed).
     admin_email: str = ""
     admin_password: str = ""
-    # False until every service checks permissions: callers without credentials stay anonymous.
-    auth_required: bool = False
+    # Every route but the open ones needs a principal, at the gateway and in each service;
+    # CARDBOX_AUTH_REQUIRED=false lets anonymous callers in, for local experiments only.
+    auth_required: bool = True
     staff_token_ttl: int = 8 * 3600  # sliding: each use moves it on, up to staff_token_max_age
     staff_token_max_age: int = 24 * 3600
     portal_token_ttl: int = 30 * 86400
@@ -156,13 +158,14 @@ class Settings:
             outbox_batch_size=number("OUTBOX_BATCH_SIZE", 500),
             queue_type=queue_type,
             bulk_workers=number("BULK_WORKERS", 2),
+            bulk_chunk_size=number("BULK_CHUNK_SIZE", 500),
             default_country=default_country,
             log_level=log_level if log_level in LOG_LEVELS else "INFO",
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             fault_exit_before_ack=get("FAULT_EXIT_BEFORE_ACK") == "1",
             admin_email=get("ADMIN_EMAIL"),
             admin_password=env.get("CARDBOX_ADMIN_PASSWORD", ""),
-            auth_required=get("AUTH_REQUIRED").lower() in ("1", "true", "yes"),
+            auth_required=_flag(get("AUTH_REQUIRED"), "AUTH_REQUIRED", True, problems),
             staff_token_ttl=number("STAFF_TOKEN_TTL", 8 * 3600),
             staff_token_max_age=number("STAFF_TOKEN_MAX_AGE", 24 * 3600),
             portal_token_ttl=number("PORTAL_TOKEN_TTL", 30 * 86400),
@@ -178,6 +181,19 @@ class Settings:
         if problems:
             raise ConfigError("; ".join(problems))
         return settings
+
+
+def _flag(raw: str, name: str, default: bool, problems: list[str]) -> bool:
+    """A yes/no setting: true/false, yes/no, 1/0 (any case); unset keeps the default."""
+    value = raw.lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("0", "false", "no"):
+        return False
+    problems.append(f"CARDBOX_{name} must be true or false, got {raw!r}")
+    return default
 
 
 def _parse_service_urls(raw: str, problems: list[str]) -> dict[str, str]:

@@ -14,9 +14,16 @@ from flask_smorest import Api
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from shared import context, metrics
+from shared import access, context, metrics
+from shared.access import RoutePermissions
 from shared.auth import CORRELATION_HEADER, PRINCIPAL_HEADER, Principal, PrincipalSigner
-from shared.errors import PROBLEM_JSON, PlatformError, PreconditionFailed, Unavailable
+from shared.errors import (
+    PROBLEM_JSON,
+    PlatformError,
+    PreconditionFailed,
+    Unauthenticated,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +63,12 @@ def _field_errors(messages: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None,
-                           open_paths: tuple[str, ...]) -> None:
-    """Correlation id, principal check, metrics and the error handlers shared by every app."""
+                           open_paths: tuple[str, ...], *,
+                           permissions: RoutePermissions | None = None,
+                           auth_required: bool = False) -> None:
+    """Correlation id, principal and permission checks, metrics and the error handlers shared
+    by every app. Without a signer (the gateway's own app) nobody is checked."""
+    app.extensions["cardbox.access"] = (open_paths, permissions)
 
     @app.before_request
     def _begin():
@@ -65,12 +76,13 @@ def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None
         g.correlation = context.working_on(request.headers.get(CORRELATION_HEADER)
                                            or str(uuid.uuid4()))
         g.correlation_id = g.correlation.__enter__()
-        if signer is None or request.path in open_paths:
-            g.principal = Principal.anonymous()
-        else:
-            g.principal = signer.verify(request.headers.get(PRINCIPAL_HEADER))
+        checked = signer is not None and request.path not in open_paths
+        g.principal = signer.verify(request.headers.get(PRINCIPAL_HEADER)) if checked \
+            else Principal.anonymous()
         g.acting = context.acting_as(g.principal)
         g.acting.__enter__()
+        if checked:
+            _admit(app, g.principal, auth_required)
         return None
 
     @app.after_request
@@ -101,6 +113,30 @@ def install_platform_hooks(app: Flask, name: str, signer: PrincipalSigner | None
         return problem_response(_internal_error())
 
 
+def _admit(app: Flask, principal: Principal, auth_required: bool) -> None:
+    """Refuse the request here unless its principal may use the matched view."""
+    if request.url_rule is None:  # nothing is served here: a stranger learns not even that
+        if principal.kind == "anonymous" and auth_required:
+            raise Unauthenticated("sign in first")
+        return
+    view = app.view_functions.get(request.url_rule.endpoint)
+    needed = access.resolve(view, request.method, app.extensions["cardbox.access"][1])
+    access.admit(needed, principal, auth_required=auth_required)
+
+
+def route_access(app: Flask) -> dict[tuple[str, str], str | None]:
+    """{(rule, method): the permission or marker it needs} for every route of an app (the
+    platform's open paths answer "open"); None marks a route nobody declared."""
+    open_paths, defaults = app.extensions["cardbox.access"]
+    table = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods - {"OPTIONS"}):
+            table[(rule.rule, method)] = access.OPEN if rule.rule in open_paths else \
+                access.resolve(view, method, defaults)
+    return table
+
+
 def _internal_error() -> PlatformError:
     error = PlatformError("an unexpected error occurred; it has been logged with the "
                           "request's correlation id")
@@ -111,7 +147,7 @@ def _internal_error() -> PlatformError:
 def create_app(runtime: Any) -> Flask:
     """The web app of one service runtime (see shared.runtime)."""
     plugin, settings = runtime.plugin, runtime.settings
-    app = Flask(f"cardbox.{plugin.name}")
+    app = Flask(f"cardbox.{plugin.name}", static_folder=None)  # serves no files
     app.config.update(
         API_TITLE=plugin.title,
         API_VERSION=plugin.version,
@@ -126,7 +162,8 @@ def create_app(runtime: Any) -> Flask:
         api.register_blueprint(blueprint)
     spec_path = f"/api/{plugin.name}/openapi.json"
     install_platform_hooks(app, plugin.name, PrincipalSigner(settings.principal_secret),
-                           OPEN_PATHS + (spec_path,))
+                           OPEN_PATHS + (spec_path,), permissions=plugin.permissions,
+                           auth_required=settings.auth_required)
 
     @app.get("/healthz")
     def healthz():

@@ -77,9 +77,10 @@ class ServiceRuntime:
         return subscriptions
 
     def declare_topology(self) -> None:
-        subscriptions = self.queues()
-        dead = [dead_letter_queue(s.queue.name, self.settings.queue_type) for s in subscriptions]
-        self.bus.declare([s.queue for s in subscriptions] + dead)
+        queues = [s.queue for s in self.queues()]
+        queues += [make(self.settings.queue_type) for make in self.plugin.work_queues]
+        dead = [dead_letter_queue(queue.name, self.settings.queue_type) for queue in queues]
+        self.bus.declare(queues + dead)
 
     def dispatch(self, envelope: Envelope) -> Any:
         """Handle one message exactly once: the inbox row commits with the handler's work."""
@@ -155,14 +156,17 @@ class ServiceRuntime:
             workers.append(consumer)
         if periodic:
             workers += [PeriodicWorker(task, self) for task in self.plugin.periodic]
+        embedded = [worker for make in self.plugin.embedded_workers for worker in make(self)] \
+            if consume and not self.settings.distributed else []
+        workers += embedded
         for worker in workers:
             name = f"{self.name}-{type(worker).__name__}"
             thread = threading.Thread(target=worker.run, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
             self._stoppables.append(worker)
-        if consumer:
-            consumer.ready.wait(timeout=30)
+        for started in ([consumer] if consumer else []) + embedded:
+            started.ready.wait(timeout=30)
 
     def request_stop(self) -> None:
         """Ask the background threads to finish; stop() waits for them."""

@@ -282,6 +282,9 @@ class Stack:
     # More CARDBOX_* settings for every process, e.g. {"CARDBOX_LOG_LEVEL": "DEBUG"}.
     settings: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list, init=False)
+    # What the accounts migration printed about the first superuser this `up` (a fresh install
+    # without CARDBOX_ADMIN_PASSWORD gets a one-time password, shown once).
+    first_superuser: str = field(default="", init=False, repr=False)
     # Children of this Python process, so they are reaped rather than left as zombies.
     _children: dict[int, subprocess.Popen] = field(default_factory=dict, init=False, repr=False)
 
@@ -387,6 +390,7 @@ class Stack:
         for service in service_names():
             log = self.log_dir / f"migrate-{service}.log"
             with log.open("ab") as out:
+                start = out.tell()
                 done = subprocess.run(
                     [sys.executable, "-m", "shared.service", "migrate", service],
                     cwd=REPO_ROOT, env=self._environment(), stdout=out,
@@ -394,6 +398,19 @@ class Stack:
             if done.returncode:
                 raise StackError(f"migrating {service} failed (exit {done.returncode})\n"
                                  + tail(log))
+            with log.open("rb") as written:
+                written.seek(start)
+                said = written.read().decode(errors="replace").splitlines()
+            self.first_superuser = next((line for line in said if "first superuser is" in line),
+                                        self.first_superuser)
+
+    def sign_in_help(self) -> str:
+        """How whoever started the stack gets a token."""
+        first = f"{self.first_superuser}\n" if self.first_superuser else ""
+        return (f"{first}Sign in: POST {self.url}/api/accounts/login "
+                '{"email", "password"} (the first superuser: CARDBOX_ADMIN_EMAIL / '
+                "CARDBOX_ADMIN_PASSWORD, or the one-time password above), then send "
+                "Authorization: Bearer <token>")
 
     def _plan(self) -> list[Process]:
         urls = self.service_urls()
@@ -568,11 +585,17 @@ def _up(args: argparse.Namespace) -> int:
     settings = dict(item.partition("=")[::2] for item in args.set)
     if any(not name.startswith("CARDBOX_") for name in settings):
         raise StackError("--set takes CARDBOX_NAME=VALUE")
+    for name in ("CARDBOX_ADMIN_EMAIL", "CARDBOX_ADMIN_PASSWORD"):
+        # The shell's CARDBOX_* are not passed on, but these name the first superuser (read on
+        # a fresh installation only), as they do for `make run`.
+        if os.environ.get(name) and name not in settings:
+            settings[name] = os.environ[name]
     stack = Stack(args.var, port=args.port, vhost=args.vhost, db_prefix=args.db_prefix,
                   bulk_workers=args.bulk_workers, settings=settings).up()
     print(f"Cardbox (distributed) is running on {stack.url}")
     print(f"API docs: {stack.docs_url}   OpenAPI: {stack.url}/api/openapi.json")
     print(f"Logs in {stack.log_dir}; `make down` stops it")
+    print(stack.sign_in_help())
     return 0
 
 

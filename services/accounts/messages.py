@@ -149,3 +149,16 @@ RestoreAccounts = Command("accounts.restore_accounts", RestoreAccountsPayload, i
 PreviewAccounts = Query("accounts.preview_accounts", PreviewAccountsPayload,
                         description="Per relation, what a bulk account operation would do; "
                                     "changes nothing.")
+
+
+# --- Who a stored principal is now (a bulk worker checks the job's principal per chunk) -----
+
+class PrincipalRefPayload(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("staff", "api_client")))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+GetPrincipal = Query("accounts.get_principal", PrincipalRefPayload,
+                     description="A staff user's or API client's principal as of now (current "
+                                 "role or scopes): {principal}, or {principal: null} when "
+                                 "removed or revoked.")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.accounts import api, messages, sessions
+from services.accounts import api, messages, principals, sessions
 from services.accounts.api_clients import api as api_clients_api
 from services.accounts.bulk import chunks, undo
 from services.accounts.mail import api as mail_api
@@ -23,7 +23,9 @@ from services.relations.messages import (
     RelationsRestored,
     RelationUpdated,
 )
+from shared.access import RoutePermissions
 from shared.periodic import Periodic
+from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ
 from shared.plugins import ServicePlugin
 
 plugin = ServicePlugin(
@@ -34,6 +36,8 @@ plugin = ServicePlugin(
     blueprints=(api.account_types, portal_api.accounts, portal_api.access, mail_api.sender,
                 sessions.sessions, sessions.internal, staff_api.staff, staff_api.me,
                 api_clients_api.api_clients),
+    # Staff, API clients and the open routes declare their own (shared.access).
+    permissions=RoutePermissions(read=ACCOUNTS_READ, write=ACCOUNTS_MANAGE),
     after_migrate=(first_superuser,),
     events={
         RelationCreated: contacts.absorb_relation,
@@ -54,6 +58,7 @@ plugin = ServicePlugin(
         messages.UnblockAccounts: chunks.unblock_accounts,
         messages.RestoreAccounts: undo.restore_accounts,
         messages.PreviewAccounts: chunks.preview_accounts,
+        messages.GetPrincipal: principals.get_principal,
     },
     periodic=(
         Periodic("accounts.deliver_mail", every=1.0, run=deliver_mail),

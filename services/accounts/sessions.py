@@ -11,6 +11,7 @@ from services.accounts.authentication import authenticate
 from services.accounts.ratelimit import TooManyAttempts
 from services.accounts.staff.schemas import AuthenticateSchema, LoginAnswerSchema, LoginSchema
 from shared import context
+from shared.access import open_route, signed_in, system_only
 from shared.http import problem_response
 
 sessions = Blueprint("sessions", __name__, url_prefix="/api/accounts",
@@ -52,6 +53,7 @@ def _client_ip() -> str | None:
 
 
 @sessions.post("/login")
+@open_route
 @sessions.arguments(LoginSchema)
 @sessions.response(200, LoginAnswerSchema)
 def login(data):
@@ -62,6 +64,7 @@ def login(data):
 
 
 @sessions.post("/logout")
+@signed_in
 @sessions.response(204)
 def logout():
     """End the token this request is made with."""
@@ -69,6 +72,7 @@ def logout():
 
 
 @internal.post("/authenticate")
+@system_only
 @internal.arguments(AuthenticateSchema)
 def authenticate_header(data):
     """The principal an Authorization header value stands for (the gateway asks)."""

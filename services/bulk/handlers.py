@@ -21,4 +21,5 @@ def _described(operation: BulkOperation) -> dict[str, Any]:
     schemas = spec.to_dict()["components"]["schemas"]
     return {"name": operation.name, "description": (operation.__doc__ or "").strip(),
             "owner": operation.owner, "permission": operation.permission,
+            "undo": operation.undo, "undo_refusal": operation.undo_refusal,
             "params": {"$ref": "#/$defs/Params", "$defs": schemas}}

@@ -1,12 +1,111 @@
-"""The bulk service's database: its platform tables for now; jobs and items join them."""
+"""The bulk service's database: jobs, their frozen items with outcomes and before-images, and
+the chunks the workers take."""
 
-from sqlalchemy.orm import DeclarativeBase
+from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import JSONType
 from shared.tables import include_platform_tables
+
+STATUSES = ("draft", "running", "cancelling", "completed", "completed_with_errors",
+            "cancelled", "failed")
+FINISHED = ("completed", "completed_with_errors", "cancelled", "failed")
+OUTCOMES = ("pending", "changed", "unchanged", "failed", "skipped", "cancelled")
+COUNTED = ("changed", "unchanged", "failed", "skipped", "cancelled")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class BulkJob(Base):
+    """One operation on a frozen target; the counters move as chunks finish."""
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    operation: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSONType)
+    target: Mapped[dict] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    principal: Mapped[dict] = mapped_column(JSONType)
+    suppress_automations: Mapped[bool] = mapped_column(Boolean, default=False)
+    undo_of: Mapped[str | None] = mapped_column(String(36), index=True)
+    undo_mode: Mapped[str | None] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)  # retries so far
+    chunk_size: Mapped[int] = mapped_column(Integer, default=500)
+    impacts: Mapped[list] = mapped_column(JSONType, default=list)
+    confirmations: Mapped[list] = mapped_column(JSONType, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def required_confirmations(self) -> list[str]:
+        return [i["confirmation"] for i in self.impacts or [] if i.get("confirmation")]
+
+    def context_job(self, retry: int | None = None) -> dict[str, Any]:
+        """The job as an operation sees it; `key` is the owner's idempotency key."""
+        attempt = self.attempt if retry is None else retry
+        return {"id": self.id, "key": self.id if not attempt else f"{self.id}/retry-{attempt}",
+                "params": self.params, "suppress_automations": self.suppress_automations,
+                "confirmations": list(self.confirmations or []), "undo_of": self.undo_of,
+                "undo_mode": self.undo_mode}
+
+
+class BulkItem(Base):
+    """One relation of a job: its place, its chunk and what became of it."""
+
+    __tablename__ = "bulk_items"
+    __table_args__ = (Index("ix_bulk_items_job_seq", "job_id", "seq"),
+                      Index("ix_bulk_items_job_outcome_seq", "job_id", "outcome", "seq"),
+                      Index("ix_bulk_items_job_chunk", "job_id", "chunk_no"))
+
+    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    relation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    chunk_no: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    detail: Mapped[dict | None] = mapped_column(JSONType)  # diff/changes/reason
+    before: Mapped[dict | None] = mapped_column(JSONType)
+    version: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[dict | None] = mapped_column(JSONType)  # per relation (edit_each)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BulkChunk(Base):
+    """A task on bulk.tasks; `retry` is the job attempt it belongs to (the owner's key)."""
+
+    __tablename__ = "bulk_chunks"
+
+    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    chunk_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # + running, done,
+    attempts: Mapped[int] = mapped_column(Integer, default=0)           # cancelled
+    retry: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 include_platform_tables(Base.metadata)

@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
-from services.bulk import api
+from services.bulk import api, worker
 from services.bulk.models import Base
+from shared.access import RoutePermissions
+from shared.permissions import BULK_READ, BULK_RUN
 from shared.plugins import ServicePlugin
 
 plugin = ServicePlugin(
@@ -11,5 +13,8 @@ plugin = ServicePlugin(
     title="Cardbox bulk operations",
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    blueprints=(api.operations,),
+    blueprints=(api.operations, api.jobs),
+    permissions=RoutePermissions(read=BULK_READ, write=BULK_RUN),
+    work_queues=(worker.tasks_queue,),
+    embedded_workers=(worker.embedded_workers,),
 )

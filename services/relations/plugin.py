@@ -7,6 +7,8 @@ from services.relations import messages
 from services.relations.api import BLUEPRINTS
 from services.relations.handlers import RelationsUnitOfWork, bulk, export, portal_accounts
 from services.relations.models import Base
+from shared.access import RoutePermissions
+from shared.permissions import RELATIONS_READ, RELATIONS_WRITE
 from shared.plugins import ServicePlugin
 
 plugin = ServicePlugin(
@@ -15,6 +17,7 @@ plugin = ServicePlugin(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     blueprints=BLUEPRINTS,
+    permissions=RoutePermissions(read=RELATIONS_READ, write=RELATIONS_WRITE),
     events={PortalAccountChanged: portal_accounts.absorb_portal_account},
     commands={
         messages.ApplyFieldChanges: bulk.apply_field_changes,

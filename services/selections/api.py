@@ -19,6 +19,8 @@ from services.selections.schemas import (
     MembersArgs,
     RelationPageSchema,
 )
+from shared.access import requires
+from shared.permissions import SELECTIONS_READ
 
 filters = Blueprint("filters", __name__, url_prefix="/api/selections/filters",
                     description="Find relations with a filter.")
@@ -29,6 +31,7 @@ def _uow() -> handlers.SelectionsUnitOfWork:
 
 
 @filters.post("/count")
+@requires(SELECTIONS_READ)  # a POST only for the filter in its body: it changes nothing
 @filters.arguments(FilterCountSchema)
 @filters.response(200, CountSchema)
 def count(body):
@@ -37,6 +40,7 @@ def count(body):
 
 
 @filters.post("/query")
+@requires(SELECTIONS_READ)
 @filters.arguments(FilterQuerySchema)
 @filters.response(200, RelationPageSchema)
 def query(body):

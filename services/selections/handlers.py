@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.selections.filters import FilterCatalog, compile_filter
-from services.selections.groups import follow, materialise
+from services.selections.groups import follow, upkeep
 from services.selections.projection import accounts, definitions, links, relations
 from services.selections.repository import ReadModel
 from services.selections.snapshots import merges as selection_merges
@@ -22,7 +22,7 @@ class SelectionsUnitOfWork(UnitOfWork):
     def commit(self) -> None:
         """Bring the derived group memberships of the relations touched up to date, then
         commit: every handler and API write is covered by this one place."""
-        materialise.refresh_touched(self.session)
+        upkeep.refresh_touched(self.session)
         super().commit()
 
 

@@ -39,6 +39,8 @@ from services.selections.models import DOSSIER_ACTION, TAG, Base
 from services.selections.portal import portal
 from services.selections.snapshots import api as snapshots_api
 from services.selections.snapshots import schedule as snapshot_schedule
+from shared.access import RoutePermissions
+from shared.permissions import SELECTIONS_READ, SELECTIONS_WRITE
 from shared.plugins import ServicePlugin
 
 plugin = ServicePlugin(
@@ -48,6 +50,7 @@ plugin = ServicePlugin(
     migrations=Path(__file__).parent / "migrations",
     blueprints=(api.filters, api.lists, exports, portal, snapshots_api.selections,
                 groups_api.groups, groups_api.relation_groups),
+    permissions=RoutePermissions(read=SELECTIONS_READ, write=SELECTIONS_WRITE),
     events={
         PortalAccountChanged: handlers.absorb_account,
         RelationCreated: handlers.absorb_relation_state,

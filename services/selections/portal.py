@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 from services.selections.groups import members
 from services.selections.handlers import SelectionsUnitOfWork
 from services.selections.models import STATIC, Group, GroupMember, iso
+from shared.access import portal_only
 from shared.context import principal
 from shared.db import READ_ONLY
 from shared.errors import Conflict, Forbidden, NotFound
@@ -123,6 +124,7 @@ def _uow() -> SelectionsUnitOfWork:
 
 
 @portal.get("")
+@portal_only
 @portal.response(200, MyGroupsSchema)
 def groups():
     """The portal-visible groups the account's relation is in (with whether it may leave
@@ -136,6 +138,7 @@ def groups():
 
 
 @portal.route("/<group_id>")
+@portal_only
 class MyGroup(MethodView):
     @portal.response(200, MembershipChangeSchema)
     def put(self, group_id):

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
+from shared.permissions import permissions_for_roles
 from shared.testing import wait_until
 from tests.e2e.running import HTTP_TIMEOUT, Gateway, unique
 
@@ -128,13 +129,14 @@ def _record(url: str, base_temp: str) -> dict[str, Any]:
 
 class Staff:
     """Calls the relations service's own port as a staff user, with the principal header
-    signed by the stack's secret, as the gateway will once staff log-in exists."""
+    signed by the stack's secret, as the gateway does for a logged-in user."""
 
     def __init__(self, gateway: Gateway, base_temp: Path, *, user: str = "root",
                  roles: tuple[str, ...] = ("superuser",)):
         self.url = gateway.service_urls["relations"]
         self.signer = PrincipalSigner(stack_record(gateway, base_temp)["secret"])
-        self.principal = Principal(kind="staff", id=user, roles=roles)
+        self.principal = Principal(kind="staff", id=user, roles=roles,
+                                   permissions=permissions_for_roles(roles))
         self.label = self.principal.label
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:

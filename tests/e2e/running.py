@@ -23,6 +23,10 @@ from shared.testing import wait_until
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_PY = REPO_ROOT / "deploy" / "local" / "stack.py"
 HTTP_TIMEOUT = 15.0
+# The first superuser of every product started here (each has a fresh var dir or databases).
+ADMIN_EMAIL = "admin@cardbox.test"
+ADMIN_PASSWORD = "e2e-admin-password"
+ADMIN_SETTINGS = {"CARDBOX_ADMIN_EMAIL": ADMIN_EMAIL, "CARDBOX_ADMIN_PASSWORD": ADMIN_PASSWORD}
 
 
 def stack_module() -> ModuleType:
@@ -43,12 +47,49 @@ def unique(prefix: str) -> str:
 
 @dataclass
 class Gateway:
-    """A client of one running product's gateway, as other internal systems use it."""
+    """A client of one running product's gateway, as other internal systems use it: signed in
+    (the products here hand out the bootstrap superuser's), or anonymous()."""
 
     mode: str
     url: str
     service_urls: dict[str, str] = field(default_factory=dict)
     session: requests.Session = field(default_factory=requests.Session, repr=False)
+    principal: dict[str, Any] | None = None  # who the log-in said this client is
+
+    @property
+    def label(self) -> str:
+        """How history records this client ("staff:<id>"), or "anonymous"."""
+        return f"{self.principal['kind']}:{self.principal['id']}" if self.principal \
+            else "anonymous"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The Authorization header this client sends, for requests made without it."""
+        token = self.session.headers.get("Authorization")
+        return {"Authorization": token} if token else {}
+
+    def sign_in(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> Gateway:
+        """Log in; every later request carries the Bearer token."""
+        response = self.post("/api/accounts/login", json={"email": email, "password": password})
+        assert response.status_code == 200, f"log-in as {email} failed: {response.text}"
+        answer = response.json()
+        self.session.headers["Authorization"] = f"Bearer {answer['token']}"
+        self.principal = answer["principal"]
+        return self
+
+    def anonymous(self) -> Gateway:
+        """A client of the same product without credentials."""
+        return Gateway(self.mode, self.url, dict(self.service_urls))
+
+    def new_staff(self, role: str) -> Gateway:
+        """A client signed in as a new staff user of `role`, made by this client (which
+        needs staff:manage)."""
+        email, password = f"{unique(role + '.')}@example.org", unique("password-")
+        created = self.post("/api/accounts/staff", json={
+            "email": email, "name": f"E2E {role}", "role": role, "password": password,
+            "must_change_password": False})
+        assert created.status_code == 201, created.text
+        return self.anonymous().sign_in(email, password)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", HTTP_TIMEOUT)
@@ -110,7 +151,7 @@ class EmbeddedProcess:
         # A developer's distributed settings must not leak into the embedded product.
         env = {k: v for k, v in os.environ.items() if not k.startswith("CARDBOX_")}
         env.update(CARDBOX_PORT=str(self.port), CARDBOX_VAR_DIR=str(self.var_dir),
-                   CARDBOX_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
+                   CARDBOX_HOST="127.0.0.1", PYTHONUNBUFFERED="1", **ADMIN_SETTINGS)
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -122,7 +163,7 @@ class EmbeddedProcess:
             self.process.kill()
             self.process.wait()
             raise
-        return Gateway("embedded", self.url)
+        return Gateway("embedded", self.url).sign_in()
 
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM, then the exit code; a process still running after `timeout` is killed."""
@@ -147,11 +188,11 @@ class DistributedStack:
         # Servers someone else started are theirs: stop only those this stack starts.
         self.started_servers = set(stacks.SERVERS) - stacks.servers_running()
         self.stack = stacks.Stack(var_dir=var_dir, port=stacks.free_port(), vhost=name,
-                                  db_prefix=name)
+                                  db_prefix=name, settings=dict(ADMIN_SETTINGS))
 
     def start(self) -> Gateway:
         self.stack.up()
-        return Gateway("distributed", self.stack.url, self.stack.service_urls())
+        return Gateway("distributed", self.stack.url, self.stack.service_urls()).sign_in()
 
     def stop(self) -> None:
         """Stop the processes, drop vhost and databases, and the servers if we started them."""

@@ -1,6 +1,6 @@
 """A relation's life through the gateway, in both modes (issue 3, points 7 to 9): its history
-and the feed, archive with the built-in impact and restore, permanent delete (refused to the
-anonymous caller; done by a superuser on the service's own port), merge and undo."""
+and the feed, archive with the built-in impact and restore, permanent delete (refused to anyone but
+a superuser), merge and undo."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_every_change_is_in_the_history_and_the_feed(stack: Gateway):
     assert [(e["before"], e["after"], e["via_ref"]) for e in entries[:3]] == [
         ("P.", "Peter", correlations[2]), ("Pieter", "P.", correlations[1]),
         ("Piet", "Pieter", correlations[0])]
-    assert {(e["principal"], e["via"]) for e in entries} == {("anonymous", "api")}
+    assert {(e["principal"], e["via"]) for e in entries} == {(stack.label, "api")}
     assert entries[-1]["field"] == "created"
     first = body(stack.get(f"{url}/history", params={"limit": 2}))
     rest = body(stack.get(f"{url}/history", params={"limit": 2,
@@ -54,7 +54,7 @@ def test_every_change_is_in_the_history_and_the_feed(stack: Gateway):
                                                          "limit": 3}))["items"]
     assert [e["id"] for e in mine] == [e["id"] for e in entries[:3]]
     others = body(stack.get("/api/relations/feed", params={"limit": 100}))["items"]
-    assert all(e["principal"] != "anonymous" for e in others)  # the caller's own are hidden
+    assert all(e["principal"] != stack.label for e in others)  # the caller's own are hidden
 
 
 def test_the_feed_shows_a_change_by_someone_else(distributed: Gateway, tmp_path_factory):
@@ -114,10 +114,15 @@ def test_archiving_ends_open_functions_once_confirmed_and_restore_brings_it_back
     problem(stack.post(f"{RELATIONS}/{unique('nobody-')}/archive", json={"reason": "x"}), 404)
 
 
-def test_permanent_delete_is_refused_to_the_anonymous_caller(stack: Gateway):
+def test_permanent_delete_is_refused_to_all_but_a_superuser(stack: Gateway):
     relation = person(stack)
-    problem(delete(stack, f"{RELATIONS}/{relation['id']}"), 403)
+    url = f"{RELATIONS}/{relation['id']}"
+    problem(delete(stack.anonymous(), url), 401)
+    refused = problem(delete(stack.new_staff("administrator"), url), 403)
+    assert refused["permission"] == "relations:delete"
     assert card(stack, relation["id"]) == relation
+    assert body(delete(stack, url), 204) is None  # the bootstrap superuser, logged in
+    assert body(stack.get(url), 410)["tombstone"] == "deleted"
 
 
 def test_a_superuser_deletes_for_good_and_leaves_a_tombstone(distributed: Gateway,

@@ -92,7 +92,7 @@ def test_contact_moments_are_listed_newest_first(stack: Gateway):
                      ("2024-06-01T09:00:00-04:00", "phone")]:
         moment = body(stack.post(url, json={"kind": kind, "subject": f"About {kind}",
                                             "note": "Line one.\nLine two.", "at": at}), 201)
-        assert moment["by"] == "anonymous" and moment["relation_id"] == anna["id"]
+        assert moment["by"] == stack.label and moment["relation_id"] == anna["id"]
     items = body(stack.get(url))["items"]
     assert [item["at"] for item in items] == [
         "2024-06-01T13:00:00+00:00", "2024-05-01T13:00:00+00:00", "2024-05-01T12:30:00+00:00",

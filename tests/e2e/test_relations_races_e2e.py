@@ -31,9 +31,8 @@ def test_of_editors_sending_one_etag_at_once_one_wins_the_others_get_412(stack: 
     relation = person(stack, first_name="Anna")
     url = f"{stack.url}{RELATIONS}/{relation['id']}"
     names = [f"Editor{n}" for n in range(WRITERS)]
-    answers = at_once([("PATCH", url, {"json": {"first_name": name},
-                                       "headers": {"If-Match": etag(relation)}})
-                       for name in names])
+    answers = at_once([("PATCH", url, {"json": {"first_name": name}, "headers": {
+        "If-Match": etag(relation), **stack.credentials}}) for name in names])
 
     statuses = [answer.status_code for answer in answers]
     assert sorted(statuses) == [200] + [412] * (WRITERS - 1), [
@@ -52,7 +51,7 @@ def test_tags_added_at_the_same_moment_are_all_kept(stack: Gateway):
         body(stack.post("/api/relations/tags", json={"key": key, "label": key}), 201)
     relation = person(stack)
     url = f"{stack.url}{RELATIONS}/{relation['id']}/tags"
-    answers = at_once([("PUT", f"{url}/{key}", {}) for key in keys])
+    answers = at_once([("PUT", f"{url}/{key}", {"headers": stack.credentials}) for key in keys])
 
     # Adding one tag cannot overwrite another (If-Match is optional here): none is refused.
     problems = [(a.status_code, a.text[:300]) for a in answers if a.status_code != 200]

@@ -29,9 +29,16 @@ def product(settings):
 
 
 @pytest.fixture
-def api(product) -> Client:
-    """A client of the gateway, as other internal systems use it."""
+def anonymous_api(product) -> Client:
+    """A client of the gateway without credentials (for log-in and the open routes)."""
     return Client(product.gateway)
+
+
+@pytest.fixture
+def api(product, anonymous_api) -> Client:
+    """A client of the gateway signed in as the bootstrap superuser (settings.admin_email),
+    logged in for real; its `.token` is the Bearer token it sends."""
+    return bearer_client(product.gateway, log_in(anonymous_api, ADMIN_EMAIL, ADMIN_PASSWORD))
 
 
 @pytest.fixture
@@ -71,6 +78,15 @@ def as_superuser(product):
     return client
 
 
+def job_principal(role: str) -> dict:
+    """The principal a bulk job runs for (a staff user of `role`), as chunk commands carry it."""
+    from shared.auth import Principal
+    from shared.permissions import permissions_for_roles
+
+    return Principal(kind="staff", id=role, roles=(role,),
+                     permissions=permissions_for_roles([role])).to_dict()
+
+
 def bearer_client(app, token: str) -> Client:
     """A client whose requests carry `Authorization: Bearer <token>` unless they name their own."""
     client = Client(lambda environ, start_response: app(
@@ -86,20 +102,19 @@ def log_in(api: Client, email: str, password: str) -> str:
 
 
 @pytest.fixture
-def staff_api(product, api):
+def staff_api(product, api, anonymous_api):
     """staff_api(role) -> a gateway client of a new staff user of that role, logged in for
-    real (through the bootstrap superuser of settings.admin_email/admin_password); the
+    real (made by the bootstrap superuser of settings.admin_email/admin_password); the
     client's `.token` and `.user` tell who it is."""
     made = []
 
     def make(role: str = "administrator") -> Client:
-        admin = bearer_client(product.gateway, log_in(api, ADMIN_EMAIL, ADMIN_PASSWORD))
         email, password = f"{role}-{len(made) + 1}@cardbox.test", f"{role}-password-123"
-        created = admin.post("/api/accounts/staff", json={
+        created = api.post("/api/accounts/staff", json={
             "email": email, "name": f"{role.title()} {len(made) + 1}", "role": role,
             "password": password, "must_change_password": False})
         assert created.status_code == 201, created.get_json()
-        client = bearer_client(product.gateway, log_in(api, email, password))
+        client = bearer_client(product.gateway, log_in(anonymous_api, email, password))
         client.user = created.get_json()
         made.append(client)
         return client

@@ -15,7 +15,9 @@ from services.accounts.api_clients.schemas import (
     RotateSchema,
 )
 from services.accounts.staff.schemas import PageArgs
-from shared.permissions import API_CLIENTS_MANAGE, require
+from shared import context
+from shared.access import requires
+from shared.permissions import API_CLIENTS_MANAGE
 
 api_clients = Blueprint("api_clients", __name__, url_prefix="/api/accounts/api-clients",
                         description="Keys of internal systems, with scopes; a key is shown "
@@ -27,12 +29,12 @@ def _uow():
 
 
 @api_clients.route("")
+@requires(API_CLIENTS_MANAGE)
 class ApiClients(MethodView):
     @api_clients.arguments(PageArgs, location="query")
     @api_clients.response(200, ApiClientPageSchema)
     def get(self, args):
         """API clients, newest first, a page at a time (their keys are never shown again)."""
-        require(API_CLIENTS_MANAGE)
         items, next_cursor = handlers.list_clients(_uow(), limit=args["limit"],
                                                    cursor=args.get("cursor"))
         return {"items": items, "next_cursor": next_cursor}
@@ -41,30 +43,29 @@ class ApiClients(MethodView):
     @api_clients.response(201, ApiClientKeySchema)
     def post(self, data):
         """Add an API client with scopes; the answer holds its key, shown this once only."""
-        actor = require(API_CLIENTS_MANAGE)
+        actor = context.principal()
         return handlers.create_client(_uow(), data, actor), 201
 
 
 @api_clients.route("/<client_id>")
+@requires(API_CLIENTS_MANAGE)
 class ApiClient(MethodView):
     @api_clients.response(200, ApiClientSchema)
     def get(self, client_id):
         """One API client (without its key)."""
-        require(API_CLIENTS_MANAGE)
         return handlers.get_client(_uow(), client_id)
 
     @api_clients.response(204)
     def delete(self, client_id):
         """Revoke an API client's key for good; the client stays listed as revoked."""
-        require(API_CLIENTS_MANAGE)
         handlers.revoke_client(_uow(), client_id)
 
 
 @api_clients.post("/<client_id>/rotate")
+@requires(API_CLIENTS_MANAGE)
 @api_clients.arguments(RotateSchema)
 @api_clients.response(200, ApiClientKeySchema)
 def rotate(data, client_id):
     """Give an API client a new key (shown this once); the old key stops at once or after
     grace_seconds."""
-    require(API_CLIENTS_MANAGE)
     return handlers.rotate_client(_uow(), client_id, data["grace_seconds"])

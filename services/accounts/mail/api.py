@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 
 from services.accounts.mail import sender as mail_sender
 from services.accounts.mail.schemas import SenderChangeSchema, SenderSchema
-from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ, require
 
 sender = Blueprint("mail_sender", __name__, url_prefix="/api/accounts/sender",
                    description="Who portal e-mail comes from, and where the portal lives.")
@@ -23,12 +22,10 @@ class Sender(MethodView):
     @sender.response(200, SenderSchema)
     def get(self):
         """The sender of portal e-mail (`configured` is false until it is set)."""
-        require(ACCOUNTS_READ)
         return mail_sender.get_sender(_uow())
 
     @sender.arguments(SenderChangeSchema)
     @sender.response(200, SenderSchema)
     def put(self, data):
         """Set the sender's name and address and the portal's URL (its links point there)."""
-        require(ACCOUNTS_MANAGE)
         return mail_sender.set_sender(_uow(), data)

@@ -20,7 +20,7 @@ from services.accounts.portal.schemas import (
     ResetRequestedSchema,
     ResetRequestSchema,
 )
-from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ, require
+from shared.access import open_route
 
 accounts = Blueprint("portal_accounts", __name__, url_prefix="/api/accounts/accounts",
                      description="Portal accounts of relations: create, block, unblock, "
@@ -46,7 +46,6 @@ class Accounts(MethodView):
     @accounts.response(200, AccountPageSchema)
     def get(self, args):
         """A page of portal accounts by id; narrow by status, relation_id or email."""
-        require(ACCOUNTS_READ)
         limit, cursor = args.pop("limit"), args.pop("cursor", None)
         items, next_cursor = portal_accounts.list_accounts(_uow(), limit=limit, cursor=cursor,
                                                            filters=args)
@@ -59,7 +58,6 @@ class Accounts(MethodView):
 
         The relation needs an e-mail address; one live account per relation and per address.
         Refused (409) until the sender is configured."""
-        require(ACCOUNTS_MANAGE)
         return portal_accounts.create_account(_uow(), data), 201
 
 
@@ -68,13 +66,11 @@ class Account(MethodView):
     @accounts.response(200, AccountSchema)
     def get(self, account_id):
         """One portal account (deleted ones too)."""
-        require(ACCOUNTS_READ)
         return portal_accounts.get_account(_uow(), account_id)
 
     @accounts.response(204)
     def delete(self, account_id):
         """Delete a portal account: the relation stays, its e-mail address is free again."""
-        require(ACCOUNTS_MANAGE)
         portal_accounts.delete_account(_uow(), account_id)
 
 
@@ -83,7 +79,6 @@ class Account(MethodView):
 @accounts.response(200, AccountSchema)
 def block(data, account_id):
     """Block a portal account, for good or `until` a moment (then it lifts itself)."""
-    require(ACCOUNTS_MANAGE)
     return portal_accounts.block_account(_uow(), account_id, data["until"])
 
 
@@ -91,7 +86,6 @@ def block(data, account_id):
 @accounts.response(200, AccountSchema)
 def unblock(account_id):
     """Lift a block at once."""
-    require(ACCOUNTS_MANAGE)
     return portal_accounts.unblock_account(_uow(), account_id)
 
 
@@ -99,11 +93,11 @@ def unblock(account_id):
 @accounts.response(202, LinkSentSchema)
 def send_reset(account_id):
     """E-mail the account a new link: the welcome again while invited, else a reset."""
-    require(ACCOUNTS_MANAGE)
     return portal_accounts.send_reset(_uow(), account_id), 202
 
 
 @access.post("/activate")
+@open_route
 @access.arguments(NewPasswordSchema)
 @access.response(204)
 def activate(data):
@@ -112,6 +106,7 @@ def activate(data):
 
 
 @access.post("/password-reset")
+@open_route
 @access.arguments(ResetRequestSchema)
 @access.response(202, ResetRequestedSchema)
 def request_reset(data):
@@ -120,6 +115,7 @@ def request_reset(data):
 
 
 @access.post("/password-reset/confirm")
+@open_route
 @access.arguments(NewPasswordSchema)
 @access.response(204)
 def confirm_reset(data):

@@ -17,8 +17,8 @@ from services.accounts.staff.schemas import (
     StaffSchema,
 )
 from shared import context
-from shared.errors import Unauthenticated
-from shared.permissions import STAFF_MANAGE, require
+from shared.access import requires, staff_only
+from shared.permissions import STAFF_MANAGE
 
 staff = Blueprint("staff", __name__, url_prefix="/api/accounts/staff",
                   description="Staff users and their roles (needs staff:manage; only a "
@@ -32,12 +32,12 @@ def _uow():
 
 
 @staff.route("")
+@requires(STAFF_MANAGE)
 class StaffUsers(MethodView):
     @staff.arguments(PageArgs, location="query")
     @staff.response(200, StaffPageSchema)
     def get(self, args):
         """Staff users by e-mail address, a page at a time."""
-        require(STAFF_MANAGE)
         items, next_cursor = handlers.list_staff(_uow(), limit=args["limit"],
                                                  cursor=args.get("cursor"))
         return {"items": items, "next_cursor": next_cursor}
@@ -47,16 +47,16 @@ class StaffUsers(MethodView):
     def post(self, data):
         """Add a staff user with a role and a first password (to be changed at first login
         unless must_change_password is false)."""
-        actor = require(STAFF_MANAGE)
+        actor = context.principal()
         return handlers.create_staff(_uow(), data, actor), 201
 
 
 @staff.route("/<user_id>")
+@requires(STAFF_MANAGE)
 class StaffUser(MethodView):
     @staff.response(200, StaffSchema)
     def get(self, user_id):
         """One staff user."""
-        require(STAFF_MANAGE)
         return handlers.get_staff(_uow(), user_id)
 
     @staff.arguments(StaffChangeSchema)
@@ -64,36 +64,31 @@ class StaffUser(MethodView):
     def patch(self, data, user_id):
         """Change a staff user's name, e-mail address, role or password; the last superuser
         keeps that role (409)."""
-        actor = require(STAFF_MANAGE)
+        actor = context.principal()
         return handlers.change_staff(_uow(), user_id, data, actor)
 
     @staff.response(204)
     def delete(self, user_id):
         """Remove a staff user and end their sessions; never the last superuser (409)."""
-        actor = require(STAFF_MANAGE)
+        actor = context.principal()
         handlers.delete_staff(_uow(), user_id, actor)
 
 
-def _signed_in():
-    principal = context.principal()
-    if principal is None or principal.kind == "anonymous":
-        raise Unauthenticated("sign in first")
-    return principal
-
-
 @me.get("")
+@staff_only
 @me.response(200, StaffSchema)
 def profile():
     """The signed-in staff user, with their role and permissions."""
-    return handlers.own_profile(_uow(), _signed_in())
+    return handlers.own_profile(_uow(), context.principal())
 
 
 @me.post("/password")
+@staff_only
 @me.arguments(PasswordChangeSchema)
 @me.response(200, StaffSchema)
 def change_password(data):
     """Change your own password (also the one-time password of a first login); your other
     sessions end, this one stays."""
-    return handlers.change_own_password(_uow(), _signed_in(), data["current_password"],
+    return handlers.change_own_password(_uow(), context.principal(), data["current_password"],
                                         data["new_password"],
                                         bearer_token(request.headers.get("Authorization")))

@@ -14,6 +14,8 @@ from services.relations.schemas.definitions import (
     DefinitionPageSchema,
     RemovedSchema,
 )
+from shared.access import requires
+from shared.permissions import DEFINITIONS_MANAGE
 
 dossier_actions_api = Blueprint(
     "dossier_actions", __name__, url_prefix="/api/relations/dossier-actions",
@@ -32,6 +34,7 @@ class DossierActions(MethodView):
             category=args.get("category"))
         return {"items": items, "next_cursor": next_cursor}
 
+    @requires(DEFINITIONS_MANAGE)
     @dossier_actions_api.arguments(DefinitionCreateSchema)
     @dossier_actions_api.response(201, DefinitionOutSchema)
     def post(self, data):
@@ -47,12 +50,14 @@ class DossierAction(MethodView):
         """One dossier action definition."""
         return definitions.get_definition(uow(), DOSSIER_ACTIONS, key)
 
+    @requires(DEFINITIONS_MANAGE)
     @dossier_actions_api.arguments(DefinitionChangeSchema)
     @dossier_actions_api.response(200, DefinitionOutSchema)
     def patch(self, data, key):
         """Change an action's label, description or category; its key never changes."""
         return definitions.change_definition(uow(), DOSSIER_ACTIONS, key, data)
 
+    @requires(DEFINITIONS_MANAGE)
     @dossier_actions_api.response(204)
     def delete(self, key):
         """Delete an action no dossier carries; if some do, 409 says how many (take it off
@@ -61,6 +66,7 @@ class DossierAction(MethodView):
 
 
 @dossier_actions_api.post("/<key>/remove-from-everyone")
+@requires(DEFINITIONS_MANAGE)
 @dossier_actions_api.response(200, RemovedSchema)
 def remove_action_from_everyone(key):
     """Take this action off every dossier carrying it, duplicates included, in one go;

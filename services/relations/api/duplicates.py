@@ -20,6 +20,8 @@ from services.relations.schemas.duplicates import (
     RulesSchema,
     SettingsChangeSchema,
 )
+from shared.access import requires
+from shared.permissions import DEFINITIONS_MANAGE
 
 duplicates_api = Blueprint("duplicates", __name__, url_prefix="/api/relations",
                            description="Duplicate relations: matching rules, candidates, "
@@ -34,6 +36,7 @@ class DuplicateRules(MethodView):
         in the same postcode) with their scores, and the de-duplication settings."""
         return handlers.list_rules(uow())
 
+    @requires(DEFINITIONS_MANAGE)
     @duplicates_api.arguments(SettingsChangeSchema)
     @duplicates_api.response(200, RulesSchema)
     def patch(self, data):
@@ -43,6 +46,7 @@ class DuplicateRules(MethodView):
 
 
 @duplicates_api.put("/duplicate-rules/<rule>")
+@requires(DEFINITIONS_MANAGE)
 @duplicates_api.arguments(RuleChangeSchema)
 @duplicates_api.response(200, RuleSchema)
 def change_rule(data, rule):

@@ -11,6 +11,8 @@ from services.relations.schemas.fields import (
     FieldCreateSchema,
     FieldSchema,
 )
+from shared.access import requires
+from shared.permissions import DEFINITIONS_MANAGE
 
 custom_fields = Blueprint("fields", __name__, url_prefix="/api/relations/fields",
                           description="Custom fields of the relation card.")
@@ -23,6 +25,7 @@ class Fields(MethodView):
         """Every custom field, by key."""
         return handlers.list_fields(uow())
 
+    @requires(DEFINITIONS_MANAGE)
     @custom_fields.arguments(FieldCreateSchema)
     @custom_fields.response(201, FieldSchema)
     def post(self, data):
@@ -38,6 +41,7 @@ class Field(MethodView):
         """One custom field."""
         return handlers.get_field(uow(), key)
 
+    @requires(DEFINITIONS_MANAGE)
     @custom_fields.arguments(FieldChangeSchema)
     @custom_fields.arguments(ConfirmArgs, location="query", as_kwargs=True)
     @custom_fields.response(200, FieldSchema)
@@ -46,6 +50,7 @@ class Field(MethodView):
         values; removing an option that relations hold needs confirm=true (409 says how many)."""
         return handlers.change_field(uow(), key, data, confirm=confirm)
 
+    @requires(DEFINITIONS_MANAGE)
     @custom_fields.arguments(ConfirmArgs, location="query", as_kwargs=True)
     @custom_fields.response(204)
     def delete(self, key, confirm):

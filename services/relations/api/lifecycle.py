@@ -7,6 +7,8 @@ from services.relations.handlers import Via, lifecycle
 from services.relations.handlers import relations as card
 from services.relations.schemas.lifecycle import ArchiveSchema, ImpactsSchema
 from services.relations.schemas.relations import RelationSchema
+from shared.access import requires
+from shared.permissions import RELATIONS_ARCHIVE, RELATIONS_DELETE
 
 lifecycle_api = Blueprint("lifecycle", __name__, url_prefix="/api/relations/relations",
                           description="Archive, restore and delete relations.")
@@ -22,6 +24,7 @@ def archive_impacts(relation_id):
 
 
 @lifecycle_api.post("/<relation_id>/archive")
+@requires(RELATIONS_ARCHIVE)
 @lifecycle_api.arguments(ArchiveSchema)
 @lifecycle_api.response(200, RelationSchema)
 def archive(body, relation_id):
@@ -34,6 +37,7 @@ def archive(body, relation_id):
 
 
 @lifecycle_api.post("/<relation_id>/restore")
+@requires(RELATIONS_ARCHIVE)
 @lifecycle_api.response(200, RelationSchema)
 def restore(relation_id):
     """Bring an archived relation back."""
@@ -42,6 +46,7 @@ def restore(relation_id):
 
 
 @lifecycle_api.delete("/<relation_id>")
+@requires(RELATIONS_DELETE)
 @lifecycle_api.response(204)
 def delete(relation_id):
     """Erase a relation's personal data for good (superusers only). Its id stays as a

@@ -13,13 +13,16 @@ from services.relations.schemas.merges import (
     PairMergeSchema,
     UndoArgs,
 )
+from shared.access import requires
 from shared.idempotency import idempotent
+from shared.permissions import RELATIONS_MERGE
 
 merges = Blueprint("merges", __name__, url_prefix="/api/relations/merges",
                    description="Merge relations, and undo a merge.")
 
 
 @merges.post("")
+@requires(RELATIONS_MERGE)
 @idempotent
 @merges.arguments(MergeRequestSchema)
 @merges.response(201, MergeResultSchema)
@@ -38,6 +41,7 @@ def get_merge(merge_id):
 
 
 @merges.post("/<merge_id>/undo")
+@requires(RELATIONS_MERGE)
 @merges.arguments(UndoArgs, location="query", as_kwargs=True)
 @merges.response(200, MergeResultSchema)
 def undo(merge_id, force):
@@ -46,6 +50,7 @@ def undo(merge_id, force):
 
 
 @merges.post("/pairs")
+@requires(RELATIONS_MERGE)
 @idempotent
 @merges.arguments(PairMergeSchema)
 @merges.response(200, PairMergeResultSchema)

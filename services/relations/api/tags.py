@@ -18,6 +18,8 @@ from services.relations.schemas.definitions import (
     RemovedSchema,
 )
 from services.relations.schemas.relations import RelationSchema
+from shared.access import requires
+from shared.permissions import DEFINITIONS_MANAGE
 
 tags_api = Blueprint("tags", __name__, url_prefix="/api/relations",
                      description="Tags (kenmerken): defined by administrators, carried by "
@@ -35,6 +37,7 @@ class Tags(MethodView):
             category=args.get("category"))
         return {"items": items, "next_cursor": next_cursor}
 
+    @requires(DEFINITIONS_MANAGE)
     @tags_api.arguments(DefinitionCreateSchema)
     @tags_api.response(201, DefinitionOutSchema)
     def post(self, data):
@@ -50,12 +53,14 @@ class Tag(MethodView):
         """One tag definition."""
         return definitions.get_definition(uow(), TAGS, key)
 
+    @requires(DEFINITIONS_MANAGE)
     @tags_api.arguments(DefinitionChangeSchema)
     @tags_api.response(200, DefinitionOutSchema)
     def patch(self, data, key):
         """Change a tag's label, description or category; its key never changes."""
         return definitions.change_definition(uow(), TAGS, key, data)
 
+    @requires(DEFINITIONS_MANAGE)
     @tags_api.response(204)
     def delete(self, key):
         """Delete a tag no relation carries; if some do, 409 says how many (take it off them
@@ -64,6 +69,7 @@ class Tag(MethodView):
 
 
 @tags_api.post("/tags/<key>/remove-from-everyone")
+@requires(DEFINITIONS_MANAGE)
 @tags_api.response(200, RemovedSchema)
 def remove_tag_from_everyone(key):
     """Take this tag off every relation carrying it, duplicates included, in one go; answers

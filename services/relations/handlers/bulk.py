@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.relations.field_changes import RelationRefused, changes_for, plan_changes
-from services.relations.handlers import lifecycle
+from services.relations.handlers import bulk_set_based, lifecycle
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.messages import RelationsBatchUpdated
@@ -20,8 +20,14 @@ from services.relations.models.base import now, plain
 from shared import context
 from shared.auth import Principal
 from shared.db import insert_rows
-from shared.errors import ValidationFailed
+from shared.errors import Forbidden, ValidationFailed
 from shared.messages import Envelope
+from shared.permissions import (
+    RELATIONS_ARCHIVE,
+    RELATIONS_DELETE,
+    RELATIONS_WRITE,
+    require,
+)
 
 Outcome = dict[str, Any]
 CARD_COLUMNS = ("initials", "first_name", "infix", "last_name", "organisation_name",
@@ -29,13 +35,19 @@ CARD_COLUMNS = ("initials", "first_name", "infix", "last_name", "organisation_na
 
 
 @contextmanager
-def _on_behalf_of(payload: dict[str, Any]) -> Iterator[None]:
-    """Run as the job's principal, so checks and history see who asked for the job."""
-    principal = payload.get("principal")
-    if principal is None:
-        yield
-        return
-    with context.acting_as(Principal.from_dict(principal)):
+def _on_behalf_of(payload: dict[str, Any], permission: str) -> Iterator[None]:
+    """Run as the job's principal, if it holds `permission` (checked again here, whatever the
+    bulk service checked), so checks and history see who asked for the job."""
+    if payload.get("principal") is None:
+        raise Forbidden(f"a chunk carries the job's principal, who needs {permission}",
+                        permission=permission)
+    try:
+        principal = Principal.from_dict(payload["principal"])
+    except (TypeError, ValueError):
+        raise ValidationFailed("the job's principal is not one",
+                               errors={"principal": ["not a principal"]}) from None
+    with context.acting_as(principal):
+        require(permission)
         yield
 
 
@@ -106,11 +118,14 @@ def _apply_one(relation: Relation | None, rid: str,
 
 def apply_field_changes(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
     payload = command.payload
-    with uow, _on_behalf_of(payload):
+    with uow, _on_behalf_of(payload, RELATIONS_WRITE):
         definitions = uow.fields.all()
         plan = plan_changes(payload["changes"], definitions)
-        outcomes = _per_relation(uow, payload,
-                                 lambda relation: changes_for(relation, plan, definitions))
+        if bulk_set_based.fits(uow.session, plan):
+            outcomes = bulk_set_based.apply_chunk(uow, payload, plan, definitions)
+        else:
+            outcomes = _per_relation(uow, payload,
+                                     lambda relation: changes_for(relation, plan, definitions))
         uow.commit()
     return outcomes
 
@@ -118,7 +133,7 @@ def apply_field_changes(command: Envelope, uow: RelationsUnitOfWork) -> list[Out
 def add_tag(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
     """Give each relation of the chunk a defined tag (once)."""
     payload, tag = command.payload, command.payload["tag"]
-    with uow, _on_behalf_of(payload):
+    with uow, _on_behalf_of(payload, RELATIONS_WRITE):
         if uow.tags.find(tag) is None:
             raise ValidationFailed(f"no tag has the key {tag!r}: define it first",
                                    errors={"tag": [f"unknown tag {tag!r}"]})
@@ -131,7 +146,7 @@ def add_tag(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
 def remove_tag(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
     """Take a tag off each relation of the chunk, every occurrence of it."""
     payload, tag = command.payload, command.payload["tag"]
-    with uow, _on_behalf_of(payload):
+    with uow, _on_behalf_of(payload, RELATIONS_WRITE):
         outcomes = _per_relation(uow, payload, lambda relation: {
             "tags": [t for t in relation.tags or [] if t != tag]} if tag in (
             relation.tags or []) else None)
@@ -153,7 +168,7 @@ def restore_before_images(command: Envelope, uow: RelationsUnitOfWork) -> list[O
             raise RelationRefused("changed by someone else since the job; skipped")
         return _as_apply_input(image["before"])
 
-    with uow, _on_behalf_of(payload):
+    with uow, _on_behalf_of(payload, RELATIONS_WRITE):
         outcomes = _per_relation(uow, payload, back)
         uow.commit()
     return outcomes
@@ -175,7 +190,7 @@ def _as_apply_input(before: dict[str, Any]) -> dict[str, Any]:
 
 def archive_chunk(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
     payload = command.payload
-    with _on_behalf_of(payload):
+    with _on_behalf_of(payload, RELATIONS_ARCHIVE):
         return _once_per_relation(uow, payload, lambda ids: lifecycle.archive_relations(
             uow, ids, reason=payload["reason"], confirmations=set(payload["confirmations"]),
             via=Via.bulk(payload["job"]), job=payload["job"]))
@@ -183,7 +198,7 @@ def archive_chunk(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
 
 def delete_chunk(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
     payload = command.payload
-    with _on_behalf_of(payload):
+    with _on_behalf_of(payload, RELATIONS_DELETE):
         return _once_per_relation(uow, payload, lambda ids: lifecycle.delete_relations(
             uow, ids, via=Via.bulk(payload["job"]), job=payload["job"]))
 

@@ -25,9 +25,8 @@ from services.relations.messages import (
 from services.relations.models import DuplicateDismissal, DuplicatePair, Relation
 from services.relations.models.base import now
 from shared import context
-from shared.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
-
-ADMIN_ROLES = ("administrator", "superuser")
+from shared.errors import Conflict, Gone, NotFound, ValidationFailed
+from shared.permissions import DEFINITIONS_MANAGE, RELATIONS_MERGE, require
 
 
 def list_rules(uow: RelationsUnitOfWork) -> dict[str, Any]:
@@ -38,7 +37,7 @@ def list_rules(uow: RelationsUnitOfWork) -> dict[str, Any]:
 
 def change_rule(uow: RelationsUnitOfWork, name: str, data: dict[str, Any]) -> dict[str, Any]:
     """Tune one rule (administrators); every stored pair is scored again at once."""
-    _require_administrator()
+    require(DEFINITIONS_MANAGE)
     with uow:
         rules = uow.duplicates.rules()
         if name not in rules:
@@ -66,7 +65,7 @@ def _threshold(name: str, data: dict[str, Any]) -> int | None:
 
 def change_settings(uow: RelationsUnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     """Change de-duplication settings (administrators)."""
-    _require_administrator()
+    require(DEFINITIONS_MANAGE)
     with uow:
         current = uow.duplicates.settings()
         changed = {name: value for name, value in data.items() if current.get(name) != value}
@@ -201,6 +200,8 @@ def settle_duplicates(uow: RelationsUnitOfWork, relation: Relation,
     answers the existing relation's state when the new one was merged into it."""
     if on_duplicate == "allow":
         return None
+    if on_duplicate == "merge":
+        require(RELATIONS_MERGE)
     if on_duplicate not in ON_DUPLICATE_CHOICES:
         choices = ", ".join(ON_DUPLICATE_CHOICES)
         raise ValidationFailed(f"on_duplicate {on_duplicate!r} is unknown",
@@ -228,12 +229,6 @@ def _require_live(uow: RelationsUnitOfWork, field: str, relation_id: str) -> Non
     if relation.status in ("deleted", "merged"):
         raise ValidationFailed(f"relation {relation_id} was {relation.status}",
                                errors={field: [f"the relation was {relation.status}"]})
-
-
-def _require_administrator() -> None:
-    principal = context.principal()
-    if principal is None or not set(ADMIN_ROLES) & set(principal.roles):
-        raise Forbidden("only administrators may change how duplicates are matched")
 
 
 def _who() -> str:

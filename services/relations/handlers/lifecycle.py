@@ -12,8 +12,8 @@ from services.relations.impacts import Impact, archive_impacts
 from services.relations.messages import RelationsArchived, RelationsDeleted, RelationsRestored
 from services.relations.models import ContactMoment, HistoryEntry, Relation
 from services.relations.models.base import now
-from shared import context
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.permissions import RELATIONS_DELETE, require
 
 # What permanent deletion leaves of a relation: the id, the type, the times, the tombstone.
 ERASED = {"initials": None, "first_name": None, "infix": None, "last_name": None,
@@ -83,11 +83,10 @@ def restore_relations(uow: RelationsUnitOfWork, relation_ids: list[str], *, via:
 
 def delete_relations(uow: RelationsUnitOfWork, relation_ids: list[str], *, via: Via,
                      job: str | None = None) -> list[dict[str, Any]]:
-    """Erase personal data for good, superusers only: a tombstone keeps the id, so history
-    and references resolve to "deleted relation"; the history keeps who and when, not what."""
-    principal = context.principal()
-    if principal is None or "superuser" not in principal.roles:
-        raise Forbidden("only a superuser may delete relations permanently")
+    """Erase personal data for good (relations:delete, superusers only): a tombstone keeps the
+    id, so history and references resolve to "deleted relation"; the history keeps who and
+    when, not what."""
+    require(RELATIONS_DELETE)
     with uow:
         relations = uow.relations.many(relation_ids)
         deleted = [relations[rid] for rid in relation_ids

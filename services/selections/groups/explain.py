@@ -4,6 +4,7 @@ column), a composite group's sub-groups explained in turn, a static group's hist
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -16,9 +17,11 @@ from services.selections.groups.service import found
 from services.selections.models import (
     COMPOSITE,
     DYNAMIC,
+    STATIC,
     Group,
     GroupMember,
     GroupMembershipChange,
+    MembershipCheck,
     RelationView,
     iso,
 )
@@ -45,8 +48,9 @@ def _explained(session: Session, group: Group, relation_id: str,
                                  GroupMember.relation_id == relation_id)).first()
     answer = {"group": {"id": group.id, "name": group.name, "kind": group.kind},
               "member": row is not None, "since": iso(row.since) if row else None,
-              "via": row.via if row else None, "checked_at": iso(row.checked_at) if row else None,
-              "evaluated_at": iso(group.evaluated_at)}
+              "via": row.via if row else None,
+              "checked_at": iso(_checked(session, group, relation_id, row.checked_at))
+              if row else None, "evaluated_at": iso(group.evaluated_at)}
     if group.kind == DYNAMIC:
         answer["reason"] = _filter_reason(session, group.filter, relation_id, catalog)
     elif group.kind == COMPOSITE:
@@ -56,6 +60,21 @@ def _explained(session: Session, group: Group, relation_id: str,
     else:
         answer["reason"] = {"history": _last_change(session, group.id, relation_id)}
     return answer
+
+
+def _checked(session: Session, group: Group, relation_id: str, written: datetime) -> datetime:
+    """When a membership was last brought up to date: written, or (a derived group) confirmed
+    since by the group's full evaluation or a commit that touched the relation."""
+    times = [written]
+    if group.kind != STATIC:
+        check = session.get(MembershipCheck, relation_id)
+        times += [group.evaluated_at, check.checked_at if check else None]
+    return max(_aware(moment) for moment in times if moment is not None)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands times back without their zone; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _filter_reason(session: Session, node: Any, relation_id: str,

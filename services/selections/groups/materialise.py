@@ -1,7 +1,7 @@
 """The members of dynamic and composite groups, kept in group_members: evaluated in full when a
 group (or a group or list it reads) changes and nightly, and for the touched relations only
-whenever a unit of work commits. Every statement is set-based: INSERT ... SELECT, DELETE ...
-WHERE NOT EXISTS, over relation_view."""
+whenever a unit of work commits (groups.upkeep). Every statement is set-based: INSERT ...
+SELECT, DELETE ... WHERE NOT EXISTS, over relation_view."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal,
     not_,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from services.selections.dependencies import Graph, Node, dependants, evaluation_order
 from services.selections.filters import FilterCatalog, compile_filter
 from services.selections.models import COMPOSITE, DYNAMIC, Group, GroupMember, RelationView
-from services.selections.repository import TOUCHED, ReadModel
+from services.selections.repository import ReadModel
 from shared.db import UnitOfWork
 from shared.errors import ValidationFailed
 from shared.periodic import Periodic
@@ -74,7 +75,7 @@ def evaluate(session: Session, group: Group, catalog: FilterCatalog, at: datetim
     """Bring every membership of one derived group up to date, and say so (`evaluated_at`)."""
     condition = membership_condition(group, catalog)
     _remove_unmatched(session, group.id, condition)
-    _insert_matching(session, group, condition, at, refresh=False)
+    _insert_matching(session, group, condition, at)
     group.evaluated_at = at
 
 
@@ -154,37 +155,19 @@ DAILY = Periodic("group-evaluation", 900, evaluate_daily)
 
 def _evaluate_in_order(session: Session, graph: Graph, wanted: set[str] | None) -> None:
     catalog, at = catalog_for(session), datetime.now(UTC)
-    for group_id in evaluation_order(graph, wanted):
+    order = evaluation_order(graph, wanted)
+    for group_id in order:
         group = session.get(Group, group_id)
         try:
             evaluate(session, group, catalog, at)
         except ValidationFailed as exc:
             # A definition its filter names was deleted since: keep what it had.
             log.warning("group %s (%s) not evaluated: %s", group.name, group.id, exc.detail)
-
-
-def refresh_touched(session: Session) -> None:
-    """Bring the derived memberships of the relations touched in this transaction up to date:
-    per derived group, in dependency order, one DELETE and one upsert restricted to them."""
-    touched = session.info.pop(TOUCHED, None)
-    if not touched or session.scalar(select(Group.id).where(
-            Group.kind.in_(tuple(VIA))).limit(1)) is None:
-        return
-    session.flush()
-    graph = Graph(session)
-    order = evaluation_order(graph)
-    ids, catalog, at = id_set(session, sorted(touched)), catalog_for(session), datetime.now(UTC)
-    for group_id in order:
-        group = session.get(Group, group_id)
-        try:
-            condition = membership_condition(group, catalog)
-        except ValidationFailed as exc:
-            log.warning("group %s (%s) not brought up to date: %s", group.name, group.id,
-                        exc.detail)
-            continue
-        _remove_unmatched(session, group.id, condition, ids)
-        _insert_matching(session, group, and_(RelationView.id.in_(ids), condition), at,
-                         refresh=True)
+    if order and session.get_bind().dialect.name == "postgresql":
+        # A full evaluation may add or drop a group's worth of rows at once: without fresh
+        # statistics the commits that follow look the touched relations' memberships up by
+        # scanning the whole table rather than by ix_group_members_relation.
+        session.execute(text("ANALYZE group_members"))
 
 
 def id_set(session: Session, ids: list[str]) -> Select:
@@ -197,40 +180,25 @@ def id_set(session: Session, ids: list[str]) -> Select:
     return select(rows.c.value)
 
 
-def _remove_unmatched(session: Session, group_id: str, condition: ColumnElement[bool],
-                      ids: Select | None = None) -> None:
-    """Members that match no more (or left the read model) leave; only those among `ids`."""
-    statement = delete(MEMBERS).where(MEMBERS.c.group_id == group_id)
-    if ids is None:
-        matches = exists(select(1).select_from(RelationView).where(
-            RelationView.id == MEMBERS.c.relation_id, condition))
-        session.execute(statement.where(~matches))
-        return
-    # The touched relations that still match, found once: a correlated test per member would
-    # make the database evaluate the condition's subqueries over every relation.
-    still = select(RelationView.id).where(RelationView.id.in_(ids), condition)
-    session.execute(statement.where(MEMBERS.c.relation_id.in_(ids),
-                                    MEMBERS.c.relation_id.not_in(still)))
+def _remove_unmatched(session: Session, group_id: str, condition: ColumnElement[bool]) -> None:
+    """Members that match no more (or left the read model) leave."""
+    matches = exists(select(1).select_from(RelationView).where(
+        RelationView.id == MEMBERS.c.relation_id, condition))
+    session.execute(delete(MEMBERS).where(MEMBERS.c.group_id == group_id, ~matches))
 
 
 def _insert_matching(session: Session, group: Group, condition: ColumnElement[bool],
-                     at: datetime, *, refresh: bool) -> None:
-    """Add the matching relations not yet members; with `refresh`, mark the members that
-    stay as checked now too."""
+                     at: datetime) -> None:
+    """Add the matching relations not yet members."""
     stamp = literal(at, DateTime(timezone=True))
     rows = select(literal(group.id, String), RelationView.id, stamp,
                   literal(VIA[group.kind], String), stamp).where(condition)
     # No anti-join against the members: the table grows under the statement, and a plan made
     # on stale statistics (a new group) rescans it per row. A conflict per kept row is linear.
-    statement: Any = _dialect_insert(session)(MEMBERS).from_select(COLUMNS, rows)
-    if refresh:
-        statement = statement.on_conflict_do_update(
-            index_elements=["group_id", "relation_id"],
-            set_={"checked_at": statement.excluded.checked_at})
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["group_id", "relation_id"])
-    session.execute(statement)
+    statement = dialect_insert(session)(MEMBERS).from_select(COLUMNS, rows)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["group_id", "relation_id"]))
 
 
-def _dialect_insert(session: Session):
+def dialect_insert(session: Session):
+    """The INSERT with ON CONFLICT of the session's database."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

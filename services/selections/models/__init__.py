@@ -2,6 +2,7 @@
 save (saved)."""
 
 from services.selections.models.group_moves import GroupMergeMove
+from services.selections.models.membership_checks import MembershipCheck
 from services.selections.models.read_model import (
     DOSSIER_ACTION,
     PATTERN_OPS,
@@ -44,7 +45,8 @@ __all__ = [
     "COMBINES", "COMPOSITE", "DOSSIER_ACTION", "DYNAMIC", "GROUP_KINDS", "PATTERN_OPS", "STATIC",
     "TAG", "AccountState", "Base", "Definition", "DossierAction", "DossierMember", "DossierView",
     "FieldDefinition", "FunctionView", "GoneRelation", "Group", "GroupMember", "GroupMergeMove",
-    "GroupMembershipChange", "MergeRecord", "RelationList", "RelationValue", "RelationView",
+    "GroupMembershipChange", "MembershipCheck", "MergeRecord", "RelationList", "RelationValue",
+    "RelationView",
     "Selection", "SelectionEdit", "SelectionMember", "SelectionMergeMove", "SelectionRefresh",
     "iso",
 ]

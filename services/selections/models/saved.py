@@ -78,7 +78,8 @@ class GroupMember(Base):
     relation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     via: Mapped[str] = mapped_column(String(20))
-    # When this membership was last brought up to date (explain reports it).
+    # When this membership was written; explain reports the later of this, the group's full
+    # evaluation and the relation's MembershipCheck (memberships that stay are not rewritten).
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_group_members_relation", "relation_id", "group_id"),)

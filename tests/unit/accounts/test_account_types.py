@@ -22,8 +22,8 @@ def test_a_bad_account_type_is_refused_naming_the_field(staff_api):
         assert response.status_code == 422 and field in response.get_json()["errors"]
 
 
-def test_account_types_need_the_accounts_permissions(api, staff_api):
-    assert api.get("/api/accounts/account-types").status_code == 401
+def test_account_types_need_the_accounts_permissions(anonymous_api, staff_api):
+    assert anonymous_api.get("/api/accounts/account-types").status_code == 401
     editor = staff_api("editor")
     assert editor.get("/api/accounts/account-types").status_code == 200
     refused = editor.post("/api/accounts/account-types", json={"key": "member", "label": "M"})

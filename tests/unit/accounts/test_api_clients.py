@@ -90,8 +90,8 @@ def test_api_clients_are_listed_a_page_at_a_time(staff_api):
     assert second["next_cursor"] is None
 
 
-def test_managing_api_clients_needs_api_clients_manage(staff_api, api):
-    assert api.get(URL).status_code == 401
+def test_managing_api_clients_needs_api_clients_manage(staff_api, anonymous_api):
+    assert anonymous_api.get(URL).status_code == 401
     editor = staff_api("editor")
     assert editor.get(URL).status_code == 403
     assert create(editor).status_code == 403

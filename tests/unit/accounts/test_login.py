@@ -58,9 +58,10 @@ def test_logout_ends_the_token_at_once(api, product):
     assert reused.status_code == 401 and reused.content_type == "application/problem+json"
 
 
-def test_an_expired_token_is_refused_and_a_used_one_slides_up_to_its_limit(api, product):
-    token = api.post(LOGIN, json={"email": ADMIN_EMAIL,
-                                  "password": ADMIN_PASSWORD}).get_json()["token"]
+def test_an_expired_token_is_refused_and_a_used_one_slides_up_to_its_limit(anonymous_api,
+                                                                           product):
+    token = anonymous_api.post(LOGIN, json={"email": ADMIN_EMAIL,
+                                            "password": ADMIN_PASSWORD}).get_json()["token"]
     client = bearer_client(product.gateway, token)
     now = datetime.now(UTC)
     with accounts_uow(product) as uow:

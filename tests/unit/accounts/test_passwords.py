@@ -52,6 +52,9 @@ def test_log_in_settings_come_from_the_environment():
                                                                " spaces kept ")
     assert settings.auth_required and settings.staff_token_ttl == 600
     assert settings.login_failures_per_email == 3
-    assert not Settings.from_env({}).auth_required
+    assert Settings.from_env({}).auth_required  # the default
+    assert not Settings.from_env({"CARDBOX_AUTH_REQUIRED": "False"}).auth_required
+    with pytest.raises(ConfigError, match="CARDBOX_AUTH_REQUIRED"):
+        Settings.from_env({"CARDBOX_AUTH_REQUIRED": "maybe"})
     with pytest.raises(ConfigError, match="CARDBOX_PORTAL_TOKEN_TTL"):
         Settings.from_env({"CARDBOX_PORTAL_TOKEN_TTL": "a month"})

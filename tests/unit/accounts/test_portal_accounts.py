@@ -207,10 +207,11 @@ def test_contacts_follow_address_changes_archive_and_merges(portal, product):
     assert refused["errors"]["relation_id"] == ["the relation is archived"]
 
 
-def test_managing_accounts_needs_the_accounts_permissions(portal, api, staff_api, product):
+def test_managing_accounts_needs_the_accounts_permissions(portal, anonymous_api, staff_api,
+                                                          product):
     relation = new_relation(portal, product)
     body = {"relation_id": relation["id"], "account_type": "member"}
-    assert api.post(URL, json=body).status_code == 401
+    assert anonymous_api.post(URL, json=body).status_code == 401
     viewer = staff_api("viewer")
     assert viewer.get(URL).status_code == 200  # accounts:read
     refused = viewer.post(URL, json=body)

@@ -126,8 +126,8 @@ def test_the_last_superuser_cannot_be_demoted_or_removed(root):
     assert root.patch(f"{URL}/{me['id']}", json={"role": "administrator"}).status_code == 200
 
 
-def test_managing_staff_needs_staff_manage(api, staff_api):
-    assert api.get(URL).status_code == 401
+def test_managing_staff_needs_staff_manage(anonymous_api, staff_api):
+    assert anonymous_api.get(URL).status_code == 401
     editor = staff_api("editor")
     assert editor.get(URL).status_code == 403
     assert new_user(editor).status_code == 403

@@ -1,5 +1,6 @@
 """The gateway's authentication: credentials checked by the accounts service on every request,
-anonymous callers let through or refused by Settings.auth_required, internal routes hidden."""
+anonymous callers refused (Settings.auth_required, the default) or let through (local
+experiments), internal routes hidden."""
 
 import threading
 
@@ -33,11 +34,16 @@ def admin_token(api):
 
 
 class TestAnonymousAllowed:
-    """auth_required False (for now, the default): no credentials, no principal."""
+    """auth_required False (CARDBOX_AUTH_REQUIRED=false, local experiments only): no
+    credentials, no principal."""
 
-    def test_without_credentials_the_caller_is_anonymous(self, api, product):
+    @pytest.fixture
+    def settings(self, settings):
+        return settings.with_overrides(auth_required=False)
+
+    def test_without_credentials_the_caller_is_anonymous(self, anonymous_api, product):
         seen = watch(product)
-        assert api.get("/api/relations/relations").status_code == 200
+        assert anonymous_api.get("/api/relations/relations").status_code == 200
         assert seen == [(Principal.anonymous(), None)]
 
     def test_with_a_token_the_service_hears_who_calls_but_not_the_token(self, api, product):
@@ -49,26 +55,27 @@ class TestAnonymousAllowed:
                                                                     None)
         assert "relations:delete" in principal.permissions
 
-    def test_credentials_that_stand_for_nobody_are_refused(self, api):
+    def test_credentials_that_stand_for_nobody_are_refused(self, anonymous_api):
         for header in ("Bearer not-a-token", "ApiKey cbx_abcdefgh_nope", "Basic YWRtaW4=",
                        "Bearer"):
-            refused = api.get("/api/relations/relations", headers={"Authorization": header})
+            refused = anonymous_api.get("/api/relations/relations",
+                                        headers={"Authorization": header})
             assert refused.status_code == 401, header
             assert refused.content_type == "application/problem+json"
             assert "Bearer" in refused.headers["WWW-Authenticate"]
 
-    def test_a_stale_token_does_not_stand_in_the_way_of_logging_in(self, api):
-        response = api.post("/api/accounts/login", headers={"Authorization": "Bearer stale"},
-                            json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    def test_a_stale_token_does_not_stand_in_the_way_of_logging_in(self, anonymous_api):
+        response = anonymous_api.post("/api/accounts/login",
+                                      headers={"Authorization": "Bearer stale"},
+                                      json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         assert response.status_code == 200
 
 
 class TestAuthRequired:
-    @pytest.fixture
-    def settings(self, settings):
-        return settings.with_overrides(auth_required=True)
+    """The default: no principal, no entry (but to the open routes)."""
 
-    def test_every_route_but_the_open_ones_needs_credentials(self, api):
+    def test_every_route_but_the_open_ones_needs_credentials(self, anonymous_api):
+        api = anonymous_api
         for method, path in (("get", "/api/relations/relations"), ("get", "/api/bulk/jobs"),
                              ("post", "/api/selections/filters/count"),
                              ("get", "/api/accounts/staff"), ("post", "/api/accounts/logout")):
@@ -83,13 +90,13 @@ class TestAuthRequired:
         assert api.post("/api/accounts/password-reset",
                         json={"email": "x@example.org"}).status_code != 401
 
-    def test_a_token_or_key_gets_in_and_a_logout_counts_at_once(self, api, product):
-        client = bearer_client(product.gateway, admin_token(api))
+    def test_a_token_or_key_gets_in_and_a_logout_counts_at_once(self, anonymous_api, product):
+        client = bearer_client(product.gateway, admin_token(anonymous_api))
         assert client.get("/api/relations/relations").status_code == 200
         key = client.post("/api/accounts/api-clients", json={
             "name": "CRM", "scopes": ["relations:read"]}).get_json()["key"]
-        assert api.get("/api/relations/relations",
-                       headers={"Authorization": f"ApiKey {key}"}).status_code == 200
+        assert anonymous_api.get("/api/relations/relations",
+                                 headers={"Authorization": f"ApiKey {key}"}).status_code == 200
         assert client.post("/api/accounts/logout").status_code == 204
         assert client.get("/api/relations/relations").status_code == 401
 

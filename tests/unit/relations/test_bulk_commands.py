@@ -7,6 +7,9 @@ import pytest
 from services.relations import messages
 from shared.errors import Forbidden, ValidationFailed
 from shared.testing import wait_until
+from tests.unit.conftest import job_principal
+
+ROOT, EDITOR, VIEWER = (job_principal(role) for role in ("superuser", "editor", "viewer"))
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ CHANGES = {"newsletter": {"set": True}, "interests": {"add": ["sport"], "remove"
 def apply(rpc, ids, changes=CHANGES, job=None, **extra):
     return rpc.call(messages.ApplyFieldChanges, {"job": job or str(uuid.uuid4()),
                                                  "relation_ids": ids, "changes": changes,
-                                                 **extra})
+                                                 "principal": EDITOR, **extra})
 
 
 def test_a_chunk_is_applied_with_an_outcome_and_before_image_per_relation(api, rpc, people):
@@ -96,29 +99,36 @@ def test_undo_restores_before_images_and_skips_relations_changed_since(api, rpc,
     api.patch(f"/api/relations/relations/{people[1]}", json={"first_name": "Eva"},
               headers={"If-Match": f'"{people[1]}.2"'})
     undone = rpc.call(messages.RestoreBeforeImages, {"job": "undo-3", "relation_ids": people[:2],
-                                                      "images": images, "mode": "skip"})
+                                                      "images": images, "mode": "skip",
+                                                      "principal": EDITOR})
     assert [o["outcome"] for o in undone] == ["changed", "failed"]
     assert "changed by someone else" in undone[1]["reason"]
     restored = api.get(f"/api/relations/relations/{people[0]}").get_json()
     assert restored["fields"] == {"interests": ["music"]} and restored["address"] is None
     forced = rpc.call(messages.RestoreBeforeImages, {"job": "undo-3b",
                                                       "relation_ids": people[1:2],
-                                                      "images": images, "mode": "overwrite"})
+                                                      "images": images, "mode": "overwrite",
+                                                      "principal": EDITOR})
     assert forced[0]["outcome"] == "changed"
     kept = api.get(f"/api/relations/relations/{people[1]}").get_json()
     assert kept["first_name"] == "Eva" and kept["fields"] == {"interests": ["music"]}
 
 
 def test_archive_and_delete_chunks(api, rpc, people):
-    archived = rpc.call(messages.ArchiveChunk, {"job": "job-4", "relation_ids": people[:2],
-                                                "reason": "inactive"})
+    archive = {"job": "job-4", "relation_ids": people[:2], "reason": "inactive"}
+    with pytest.raises(Forbidden):
+        rpc.call(messages.ArchiveChunk, {**archive, "principal": VIEWER})
+    archived = rpc.call(messages.ArchiveChunk, {**archive, "principal": EDITOR})
     assert [o["outcome"] for o in archived] == ["changed", "changed"]
     assert api.get(f"/api/relations/relations/{people[0]}").get_json()["status"] == "archived"
-    with pytest.raises(Forbidden):
-        rpc.call(messages.DeleteChunk, {"job": "job-5", "relation_ids": people[2:]})
-    root = {"kind": "staff", "id": "root", "roles": ["superuser"]}
+    for principal in ({}, {"principal": EDITOR}):  # no principal, or one without the right
+        with pytest.raises(Forbidden) as refused:
+            rpc.call(messages.DeleteChunk, {"job": "job-5", "relation_ids": people[2:],
+                                            **principal})
+        assert "relations:delete" in refused.value.detail
+    assert api.get(f"/api/relations/relations/{people[2]}").status_code == 200
     deleted = rpc.call(messages.DeleteChunk, {"job": "job-6", "relation_ids": people[2:],
-                                              "principal": root})
+                                              "principal": ROOT})
     assert [o["outcome"] for o in deleted] == ["changed", "changed"]
     assert api.get(f"/api/relations/relations/{people[2]}").status_code == 410
 
@@ -132,17 +142,21 @@ def test_queries_for_previews(rpc, people):
 
 def test_tag_chunks_add_once_and_remove_every_occurrence(api, rpc, people):
     api.post("/api/relations/tags", json={"key": "vip", "label": "VIP"})
+    with pytest.raises(Forbidden):
+        rpc.call(messages.AddTagChunk, {"job": "job-7", "relation_ids": people[:2],
+                                        "tag": "vip", "principal": VIEWER})
     added = rpc.call(messages.AddTagChunk, {"job": "job-7", "relation_ids": people[:2],
-                                            "tag": "vip"})
+                                            "tag": "vip", "principal": EDITOR})
     assert [o["outcome"] for o in added] == ["changed", "changed"]
     again = rpc.call(messages.AddTagChunk, {"job": "job-8", "relation_ids": people[:2],
-                                            "tag": "vip"})
+                                            "tag": "vip", "principal": EDITOR})
     assert [o["outcome"] for o in again] == ["unchanged", "unchanged"]
     assert api.get(f"/api/relations/relations/{people[0]}").get_json()["tags"] == ["vip"]
     removed = rpc.call(messages.RemoveTagChunk, {"job": "job-9", "relation_ids": people,
-                                                 "tag": "vip"})
+                                                 "tag": "vip", "principal": EDITOR})
     assert [o["outcome"] for o in removed] == ["changed", "changed", "unchanged", "unchanged"]
     assert removed[0]["before"] == {"tags": ["vip"]}
     with pytest.raises(ValidationFailed) as refused:
-        rpc.call(messages.AddTagChunk, {"job": "job-10", "relation_ids": people, "tag": "nope"})
+        rpc.call(messages.AddTagChunk, {"job": "job-10", "relation_ids": people, "tag": "nope",
+                                        "principal": EDITOR})
     assert "tag" in refused.value.errors

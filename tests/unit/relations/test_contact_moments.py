@@ -49,7 +49,8 @@ def test_a_contact_moment_is_recorded_now_by_the_caller(api, product, anna):
     moment = response.get_json()
     assert moment["subject"] == "Called about membership"
     assert moment["note"] == "Wants to become a volunteer.\nCall back in May."
-    assert moment["by"] == "anonymous" and moment["relation_id"] == anna["id"]
+    caller = "staff:" + api.get("/api/accounts/me").get_json()["id"]
+    assert moment["by"] == caller and moment["relation_id"] == anna["id"]
     assert before <= datetime.fromisoformat(moment["at"]) <= datetime.now(UTC)
     assert api.get(response.headers["Location"]).get_json() == moment
 

@@ -3,6 +3,7 @@
 import uuid
 
 from services.relations import messages
+from tests.unit.conftest import job_principal
 
 
 def found(api, q):
@@ -25,7 +26,8 @@ def test_a_bulk_rename_is_searchable_at_once(api, product):
     rpc = product.runtimes[0].rpc
     rpc.call(messages.ApplyFieldChanges, {"job": str(uuid.uuid4()),
                                           "relation_ids": [relation["id"]],
-                                          "changes": {"last_name": {"overwrite": "Zwartkop"}}})
+                                          "changes": {"last_name": {"overwrite": "Zwartkop"}},
+                                          "principal": job_principal("editor")})
     assert found(api, "zwartkop") == [relation["id"]]
     assert found(api, "lid17@ex") == [relation["id"]]
     assert found(api, "Wit") == []  # the old name is gone from the index

@@ -42,10 +42,15 @@ def test_the_built_in_rules_and_their_defaults(api):
     assert all(rule["description"] for rule in body["rules"])
 
 
-def test_only_administrators_change_rules(api):
-    response = api.put(f"{RULES}/same_email", json={"enabled": False, "score": 90})
+def test_only_administrators_change_rules(staff_api):
+    editor = staff_api("editor")
+    response = editor.put(f"{RULES}/same_email", json={"enabled": False, "score": 90})
     assert response.status_code == 403
-    assert api.patch(RULES, json={"reject_min_score": 90}).status_code == 403
+    assert response.get_json()["permission"] == "definitions:manage"
+    assert editor.patch(RULES, json={"reject_min_score": 90}).status_code == 403
+    assert editor.get(RULES).get_json()["reject_min_score"] != 90
+    administrator = staff_api("administrator")
+    assert administrator.patch(RULES, json={"reject_min_score": 90}).status_code == 200
 
 
 def test_changing_a_rule_rescores_every_known_pair(api, admin):

@@ -48,7 +48,8 @@ def test_every_change_is_in_the_history_with_who_and_through_what(api):
     assert changed["first_name"]["after"] == "Pieter"
     assert changed["emails"]["after"] == [{"address": "p@example.org", "label": None,
                                            "primary": True}]
-    assert {item["principal"] for item in items} == {"anonymous"}
+    caller = "staff:" + api.get("/api/accounts/me").get_json()["id"]
+    assert {item["principal"] for item in items} == {caller}
     assert {item["via"] for item in items} == {"api"}
     assert items[-1]["field"] == "created"
 

@@ -51,15 +51,17 @@ def test_an_archived_relation_leaves_default_lists_but_stays_retrievable(api):
     wait_until(lambda: read_model_status(api, "Archief") == ["active"])
 
 
-def test_only_a_superuser_deletes_and_a_deleted_relation_is_a_tombstone(api, as_superuser):
+def test_only_a_superuser_deletes_and_a_deleted_relation_is_a_tombstone(api, staff_api,
+                                                                       as_superuser):
     relation = create(api, "Weg")
     url = f"/api/relations/relations/{relation['id']}"
     api.patch(url, json={"first_name": "Jan"}, headers={"If-Match": f'"{relation["id"]}.1"'})
-    refused = api.delete(url)  # the gateway's caller is anonymous until log-in exists
+    refused = staff_api("administrator").delete(url)
     assert refused.status_code == 403
+    assert refused.get_json()["permission"] == "relations:delete"
     assert api.get(url).status_code == 200
 
-    assert as_superuser("relations").delete(url).status_code == 204
+    assert api.delete(url).status_code == 204  # the bootstrap superuser, logged in
     gone = api.get(url)
     assert gone.status_code == 410 and gone.get_json()["tombstone"] == "deleted"
     assert gone.get_json()["status"] == 410

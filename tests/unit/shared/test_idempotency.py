@@ -2,6 +2,8 @@
 
 import threading
 
+from tests.unit.conftest import bearer_client
+
 PERSON = {"type": "person", "last_name": "Eenmalig"}
 
 
@@ -40,12 +42,10 @@ def test_a_refused_first_attempt_can_be_repeated_once_corrected(api):
 
 
 def test_concurrent_repeats_create_one_relation(api, product):
-    from werkzeug.test import Client
-
     answers = []
 
     def post():
-        client = Client(product.gateway)
+        client = bearer_client(product.gateway, api.token)
         answers.append(client.post("/api/relations/relations", json=PERSON,
                                    headers={"Idempotency-Key": "k-4"}).status_code)
 

@@ -1,0 +1,31 @@
+"""Who a staff user or API client is now, for work done later on their behalf (bulk jobs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.accounts.api_clients.models import ApiClient
+from services.accounts.login import principal_dict, staff_principal
+from services.accounts.staff.models import StaffUser
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.messages import Envelope
+from shared.permissions import NOT_FOR_API_CLIENTS
+
+
+def get_principal(query: Envelope, uow: UnitOfWork) -> dict[str, Any]:
+    """{principal: the current principal dict}, or None when it no longer exists."""
+    kind, principal_id = query.payload["kind"], query.payload["id"]
+    with uow:
+        if kind == "staff":
+            user = uow.session.get(StaffUser, principal_id)
+            found = principal_dict(staff_principal(user), user.must_change_password) \
+                if user else None
+        else:
+            client = uow.session.get(ApiClient, principal_id)
+            found = None if client is None or client.revoked_at is not None else principal_dict(
+                Principal(kind="api_client", id=client.id, name=client.name,
+                          scopes=tuple(client.scopes),
+                          permissions=tuple(scope for scope in client.scopes
+                                            if scope not in NOT_FOR_API_CLIENTS)))
+    return {"principal": found}

@@ -1,0 +1,209 @@
+"""A worker's part: take one chunk of a running job, have the owner apply it, record what
+became of each relation and move the job's counters; the last chunk ends the job.
+
+Redelivery is harmless: a chunk that is done (or cancelled) is skipped, the owner answers a
+chunk it applied already from its (job, relation) records, and outcomes are recorded only
+where the item is still pending."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from services.accounts.messages import GetPrincipal
+from services.bulk.jobs.common import job_for_update, operation_named, params_for
+from services.bulk.jobs.finish import finish, finish_if_done
+from services.bulk.jobs.reads import item_dict
+from services.bulk.models import COUNTED, BulkChunk, BulkItem, BulkJob, now
+from shared.errors import PlatformError, Unavailable
+from shared.plugins import OperationContext
+
+log = logging.getLogger(__name__)
+
+
+class OwnerUnavailable(RuntimeError):
+    """The owner did not answer (in time): not a refusal, so the chunk is redelivered with
+    backoff rather than failed or dead-lettered at once."""
+
+
+def run_chunk(new_uow, rpc, job_id: str, chunk_no: int) -> str:
+    """Run one chunk; answers what happened to it (for logs and tests)."""
+    started = claim_chunk(new_uow(), job_id, chunk_no)
+    if isinstance(started, str):
+        return started
+    job, retry, rows = started
+    operation = operation_named(job.operation)
+    try:
+        principal = current_principal(rpc, job.principal)
+        refusal = _refusal(principal, operation)
+        if refusal is not None:
+            fail_job(new_uow(), job_id, refusal)
+            return "refused"
+        ctx = OperationContext(rpc=rpc, principal=principal, job=job.context_job(retry))
+        outcomes = _apply(operation, ctx, job, rows)
+    except Unavailable as exc:
+        # The owner may have applied it: redeliver (the owner answers from its records).
+        raise OwnerUnavailable(exc.detail) from exc
+    except PlatformError as refused:
+        # The owner refused the whole chunk (a tag gone, a confirmation missing): each of
+        # its relations failed, for this reason; the other chunks go on.
+        outcomes = [{"relation_id": row.relation_id, "outcome": "failed",
+                     "reason": refused.detail} for row in rows]
+    return _record(new_uow(), job_id, chunk_no, outcomes)
+
+
+def claim_chunk(uow, job_id: str, chunk_no: int):
+    """Claim the chunk (status running); a string says why there is nothing to do."""
+    with uow:
+        job = job_for_update(uow, job_id)
+        chunk = uow.session.get(BulkChunk, (job_id, chunk_no))
+        if chunk is None or chunk.status in ("done", "cancelled"):
+            return "skipped"
+        # A chunk already taken when the job was cancelled still finishes (redelivered too).
+        if job.status != "running" and not (job.status == "cancelling"
+                                            and chunk.status == "running"):
+            cancel_chunks(uow, job, [chunk_no])
+            finish_if_done(uow, job)
+            uow.commit()
+            return "cancelled"
+        chunk.status, chunk.attempts = "running", chunk.attempts + 1
+        rows = list(uow.session.scalars(select(BulkItem).where(
+            BulkItem.job_id == job_id, BulkItem.chunk_no == chunk_no,
+            BulkItem.outcome == "pending").order_by(BulkItem.seq)))
+        uow.commit()
+        return job, chunk.retry, rows
+
+
+def current_principal(rpc, principal: dict[str, Any]) -> dict[str, Any] | None:
+    """Who the job runs for, as of now: a changed role or a revoked client counts at once."""
+    if principal.get("kind") not in ("staff", "api_client"):
+        return principal
+    return rpc.call(GetPrincipal, {"kind": principal["kind"], "id": principal["id"]})[
+        "principal"]
+
+
+def _refusal(principal: dict[str, Any] | None, operation) -> str | None:
+    if principal is None:
+        return "the job's principal no longer exists"
+    held = set(principal.get("permissions") or ())
+    for needed in ("bulk:run", operation.permission):
+        if needed not in held:
+            return f"the job's principal no longer holds the permission {needed}"
+    return None
+
+
+def _apply(operation, ctx: OperationContext, job: BulkJob,
+           rows: list[BulkItem]) -> list[dict[str, Any]]:
+    ids = [row.relation_id for row in rows]
+    if not ids:
+        return []
+    if job.undo_of is None:
+        params = params_for(job, [item_dict(row) for row in rows])
+        command, payload = operation.command(ctx, ids, params)
+        return ctx.rpc.call(command, payload)
+    items, skipped = [item_dict(row) for row in rows], set()
+    if job.undo_mode != "overwrite":
+        skipped = set(operation.changed_since(ctx, items))
+    outcomes = [{"relation_id": rid, "outcome": "skipped",
+                 "reason": "changed by someone else since the job"} for rid in ids
+                if rid in skipped]
+    rest = [item for item in items if item["relation_id"] not in skipped]
+    sent = operation.undo_command(ctx, [item["relation_id"] for item in rest], rest,
+                                  job.undo_mode or "skip") if rest else None
+    if sent is not None:
+        outcomes += ctx.rpc.call(*sent)
+    return outcomes
+
+
+def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]]) -> str:
+    """Outcomes, the chunk done and the counters, in one transaction; only the first
+    recording of a chunk counts."""
+    with uow:
+        job = job_for_update(uow, job_id)
+        claimed = uow.session.execute(
+            update(BulkChunk).where(BulkChunk.job_id == job_id, BulkChunk.chunk_no == chunk_no,
+                                    BulkChunk.status.in_(("pending", "running")))
+            .values(status="done", finished_at=now()))
+        if claimed.rowcount == 0:
+            return "skipped"
+        counts = _write_outcomes(uow, job_id, outcomes)
+        _add_counts(uow, job, counts)
+        finish_if_done(uow, job)
+        uow.commit()
+    return "done"
+
+
+def _write_outcomes(uow, job_id: str, outcomes: list[dict[str, Any]]) -> dict[str, int]:
+    rows = []
+    for outcome in outcomes:
+        kind = outcome.get("outcome")
+        kind = kind if kind in COUNTED else "failed"
+        detail = {k: outcome[k] for k in ("changes", "reason") if outcome.get(k) is not None}
+        rows.append({"_job": job_id, "_relation": outcome["relation_id"], "_outcome": kind,
+                     "_detail": detail or None, "_before": outcome.get("before"),
+                     "_version": outcome.get("version"), "_at": now()})
+    counts = dict.fromkeys(COUNTED, 0)
+    if not rows:
+        return counts
+    statement = (update(BulkItem.__table__)
+                 .where(BulkItem.job_id == bindparam("_job"),
+                        BulkItem.relation_id == bindparam("_relation"),
+                        BulkItem.outcome == "pending")
+                 .values(outcome=bindparam("_outcome"), detail=bindparam("_detail"),
+                         before=bindparam("_before"), version=bindparam("_version"),
+                         done_at=bindparam("_at")))
+    uow.session.execute(statement, rows)
+    for row in rows:
+        counts[row["_outcome"]] += 1
+    return counts
+
+
+def _add_counts(uow, job: BulkJob, counts: dict[str, int]) -> None:
+    """UPDATE … SET done = done + n: concurrent chunks add up, none overwrites another."""
+    finished = sum(n for kind, n in counts.items() if kind != "cancelled")
+    values = {kind: getattr(BulkJob, kind) + n for kind, n in counts.items() if n}
+    if finished:
+        values["done"] = BulkJob.done + finished
+    if values:
+        uow.session.execute(update(BulkJob).where(BulkJob.id == job.id).values(**values))
+        uow.session.refresh(job)
+
+
+def cancel_chunks(uow, job: BulkJob, numbers: list[int] | None = None) -> int:
+    """Cancel pending chunks (all, or these) and their pending items; answers how many
+    items."""
+    chunks = update(BulkChunk).where(BulkChunk.job_id == job.id,
+                                     BulkChunk.status == "pending")
+    if numbers is not None:
+        chunks = chunks.where(BulkChunk.chunk_no.in_(numbers))
+    uow.session.execute(chunks.values(status="cancelled", finished_at=now()))
+    cancelled_chunks = select(BulkChunk.chunk_no).where(BulkChunk.job_id == job.id,
+                                                        BulkChunk.status == "cancelled")
+    items = uow.session.execute(
+        update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.outcome == "pending",
+                               BulkItem.chunk_no.in_(cancelled_chunks))
+        .values(outcome="cancelled", done_at=now()))
+    if items.rowcount:
+        _add_counts(uow, job, {"cancelled": items.rowcount})
+    return items.rowcount
+
+
+def fail_job(uow, job_id: str, reason: str) -> None:
+    """The job cannot go on (its principal lost the permission): every relation not done
+    fails with the reason, the chunks left are cancelled, the job ends failed."""
+    with uow:
+        job = job_for_update(uow, job_id)
+        if job.status not in ("running", "cancelling"):
+            return
+        uow.session.execute(update(BulkChunk).where(
+            BulkChunk.job_id == job_id, BulkChunk.status.in_(("pending", "running")))
+            .values(status="cancelled", finished_at=now()))
+        items = uow.session.execute(
+            update(BulkItem).where(BulkItem.job_id == job_id, BulkItem.outcome == "pending")
+            .values(outcome="failed", detail={"reason": reason}, done_at=now()))
+        _add_counts(uow, job, {"failed": items.rowcount})
+        finish(uow, job, status="failed", error=reason)
+        uow.commit()
+    log.warning("bulk job %s failed: %s", job_id, reason)

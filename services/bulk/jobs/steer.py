@@ -1,0 +1,125 @@
+"""Steering a job: cancel it, retry its failed relations, or make the draft that undoes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, literal, select, update
+
+from services.bulk.jobs.chunks import cancel_chunks
+from services.bulk.jobs.common import (
+    acting_principal,
+    check_may_run,
+    job_for_update,
+    operation_context,
+    operation_named,
+)
+from services.bulk.jobs.confirm import schedule_pending
+from services.bulk.jobs.create import IMPACTS_PAGE, PREVIEW_LIMIT
+from services.bulk.jobs.finish import finish, finish_if_done
+from services.bulk.jobs.reads import item_dict, job_state, preview_page
+from services.bulk.models import FINISHED, BulkChunk, BulkItem, BulkJob, new_id
+from shared.errors import Conflict
+
+
+def cancel_job(uow, job_id: str) -> dict[str, Any]:
+    """Chunks being applied finish; the others, and their relations, are cancelled."""
+    acting_principal()
+    with uow:
+        job = job_for_update(uow, job_id)
+        if job.status == "draft":
+            finish(uow, job, status="cancelled")
+        elif job.status in ("running", "cancelling"):
+            job.status = "cancelling"
+            cancel_chunks(uow, job)
+            finish_if_done(uow, job)
+        else:
+            raise Conflict(f"the job is {job.status}: there is nothing left to cancel",
+                           status_now=job.status)
+        uow.commit()
+        return job_state(job)
+
+
+def retry_job(uow, job_id: str) -> dict[str, Any]:
+    """Run the job's failed relations again (the owner sees a new key: job/retry-N)."""
+    principal = acting_principal()
+    with uow:
+        job = job_for_update(uow, job_id)
+        check_may_run(principal, operation_named(job.operation))
+        if job.status not in FINISHED or not job.failed:
+            raise Conflict(f"the job is {job.status} with {job.failed} failed relations: "
+                           "only a finished job with failures can be retried",
+                           status_now=job.status)
+        base = (uow.session.scalar(select(func.max(BulkChunk.chunk_no))
+                                   .where(BulkChunk.job_id == job.id)) or 0) + 1
+        again = uow.session.execute(
+            update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.outcome == "failed")
+            .values(outcome="pending", detail=None, done_at=None,
+                    chunk_no=BulkItem.chunk_no + base)).rowcount
+        uow.session.execute(update(BulkJob).where(BulkJob.id == job.id).values(
+            failed=BulkJob.failed - again, done=BulkJob.done - again,
+            attempt=BulkJob.attempt + 1))
+        uow.session.refresh(job)
+        job.status, job.finished_at, job.error, job.principal = "running", None, None, principal
+        schedule_pending(uow, job)
+        uow.commit()
+        return job_state(job)
+
+
+def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A new draft that puts back what the job changed; 409 when it cannot be undone."""
+    principal = acting_principal()
+    with uow:
+        original = job_for_update(uow, job_id)
+        operation = operation_named(original.operation)
+        check_may_run(principal, operation)
+        if operation.undo is None:
+            raise Conflict(operation.undo_refusal or f"{operation.name} cannot be undone",
+                           operation=operation.name)
+        if original.undo_of is not None or original.status not in FINISHED:
+            raise Conflict(f"the job is {original.status}"
+                           + (", itself an undo" if original.undo_of else "")
+                           + ": only a finished job can be undone", status_now=original.status)
+        undo = BulkJob(id=new_id(), operation=original.operation, params=original.params,
+                       target={"undo_of": original.id}, status="draft", principal=principal,
+                       suppress_automations=original.suppress_automations,
+                       undo_of=original.id, undo_mode=body.get("mode") or "skip",
+                       chunk_size=original.chunk_size, impacts=[], confirmations=[])
+        uow.session.add(undo)
+        uow.session.flush()
+        copied = select(literal(undo.id), BulkItem.relation_id, BulkItem.seq, BulkItem.chunk_no,
+                        literal("pending"), BulkItem.detail, BulkItem.before, BulkItem.version,
+                        BulkItem.params).where(BulkItem.job_id == original.id,
+                                               BulkItem.outcome == "changed")
+        undo.total = uow.session.execute(insert(BulkItem).from_select(
+            ["job_id", "relation_id", "seq", "chunk_no", "outcome", "detail", "before",
+             "version", "params"], copied)).rowcount
+        if not undo.total:
+            raise Conflict("the job changed no relation: there is nothing to undo")
+        uow.commit()
+    # Out of the first transaction: counting asks the owner over the bus.
+    impacts = _changed_since_impact(uow, rpc, operation, undo)
+    with uow:
+        undo = uow.session.get(BulkJob, undo.id)
+        undo.impacts = impacts
+        uow.commit()
+    return {**job_state(undo), **preview_page(uow, rpc, undo, limit=PREVIEW_LIMIT)}
+
+
+def _changed_since_impact(uow, rpc, operation, undo: BulkJob) -> list[dict[str, Any]]:
+    """How many of the relations someone else changed since the job, a page at a time."""
+    ctx, count, after = operation_context(rpc, undo), 0, -1
+    while True:
+        with uow:
+            items = [item_dict(row) for row in uow.session.scalars(select(BulkItem).where(
+                BulkItem.job_id == undo.id, BulkItem.seq > after).order_by(BulkItem.seq)
+                .limit(IMPACTS_PAGE))]
+        if not items:
+            break
+        count += len(operation.changed_since(ctx, items))
+        after = items[-1]["seq"]
+    if not count:
+        return []
+    return [{"key": "changed_since", "count": count, "confirmation": None,
+             "description": f"{count} relations were changed by someone else since the job: "
+                            "confirm with mode skip to leave them, overwrite to undo anyway"}]

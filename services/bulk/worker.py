@@ -1,0 +1,83 @@
+"""Bulk workers: competing consumers of bulk.tasks, one chunk at a time (prefetch 1), acked
+after the chunk's outcomes commit.
+
+    python -m services.bulk.worker      one worker process (start as many as you need)
+
+In embedded mode the bulk runtime runs Settings.bulk_workers of them as threads."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from kombu import Queue
+
+from services.bulk.jobs.chunks import run_chunk
+from services.bulk.messages import TASKS_QUEUE, RunChunk
+from shared import context
+from shared.bus import COMMANDS_EXCHANGE, MessageConsumer, Subscription, work_queue
+from shared.config import Settings
+from shared.context import configure_logging
+from shared.errors import NotFound
+from shared.messages import Envelope
+
+
+def tasks_queue(queue_type: str) -> Queue:
+    """bulk.tasks: bound to bulk.run_chunk on the commands exchange."""
+    return work_queue(TASKS_QUEUE, COMMANDS_EXCHANGE, [RunChunk.name], queue_type)
+
+
+def chunk_dispatcher(runtime: Any):
+    """The dispatch of one bulk.tasks message: load it, run the chunk in its correlation."""
+
+    def dispatch(envelope: Envelope) -> str:
+        if envelope.type != RunChunk.name:
+            raise NotFound(f"bulk workers take {RunChunk.name}, not {envelope.type}")
+        payload = RunChunk.load(envelope.payload)
+        with context.working_on(envelope.correlation_id, envelope.id):
+            return run_chunk(runtime.unit_of_work, runtime.rpc, payload["job_id"],
+                             payload["chunk_no"])
+
+    return dispatch
+
+
+def chunk_consumer(runtime: Any, name: str) -> MessageConsumer:
+    settings = runtime.settings
+    subscription = Subscription(tasks_queue(settings.queue_type), chunk_dispatcher(runtime))
+    return MessageConsumer(runtime.bus, [subscription], prefetch=1,
+                           max_deliveries=settings.max_deliveries, name=name,
+                           exit_before_ack=settings.fault_exit_before_ack)
+
+
+def embedded_workers(runtime: Any) -> list[MessageConsumer]:
+    """Settings.bulk_workers chunk consumers for the embedded process's threads."""
+    return [chunk_consumer(runtime, f"bulk-worker-{n}")
+            for n in range(1, runtime.settings.bulk_workers + 1)]
+
+
+def main() -> None:
+    """One worker process: a chunk consumer, plus the outbox relay for what it records."""
+    from services.bulk.plugin import plugin
+    from shared.runtime import bootstrap
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, "bulk-worker")
+    runtime = bootstrap(plugin, settings, migrate=False)
+    runtime.start_background(consume=False, relay=True, periodic=False)
+    consumer = chunk_consumer(runtime, "bulk-worker")
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
+    thread = threading.Thread(target=consumer.run, name="bulk-worker", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        consumer.stop()
+        thread.join(10)
+    finally:
+        runtime.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""The chunk apply of custom field changes, set-based (PostgreSQL): one locking read of the
+values the plan reads, one UPDATE of only the rows that change, history and (job, relation)
+keys by INSERT … SELECT, states by one SELECT for the one batch event. Outcomes, history and
+events are those of the per-relation path in bulk.py: each distinct before-value is decided
+by the same rules (changes_for, Relation.apply, check_card) once, not once per relation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from services.relations import derived
+from services.relations.field_changes import FieldChange, RelationRefused, changes_for
+from services.relations.handlers.relations import check_card
+from services.relations.handlers.unit_of_work import RelationsUnitOfWork
+from services.relations.messages import RelationsBatchUpdated
+from services.relations.models import FieldDefinition, Relation
+from services.relations.models.base import now, plain
+from shared import context
+from shared.errors import ValidationFailed
+
+Outcome = dict[str, Any]
+# Plans of these kinds read or write what search terms and match keys derive from.
+PER_RELATION_KINDS = ("standard", "address")
+TOMBSTONES = ("deleted", "merged")
+# A chunk's relation ids as one JSON parameter (psycopg would adapt a list element by element).
+IDS = "(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))"
+
+
+def fits(session: Session, plan: Sequence[FieldChange]) -> bool:
+    """Whether this path can apply `plan`: custom fields only (no derived index reads them),
+    on PostgreSQL."""
+    return (session.get_bind().dialect.name == "postgresql"
+            and "custom_fields" not in derived.EVERYTHING
+            and all(change.kind not in PER_RELATION_KINDS for change in plan))
+
+
+@dataclass
+class _Decision:
+    """What the plan does to relations of one type holding the same before-values."""
+
+    refused: str | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)
+    patch: dict[str, Any] = field(default_factory=dict)        # {key: after}; None removes
+
+
+class _Decider:
+    """Decides each distinct (type, before-values) once, with the per-relation path's rules."""
+
+    def __init__(self, plan: Sequence[FieldChange], definitions: dict[str, FieldDefinition]):
+        self.plan, self.definitions = plan, definitions
+        self.keys = list(dict.fromkeys(change.field for change in plan))
+        self._memo: dict[tuple, _Decision] = {}
+
+    def __call__(self, relation_type: str, befores: tuple[str | None, ...]) -> _Decision:
+        key = (relation_type, befores)
+        if key not in self._memo:
+            self._memo[key] = self._decide(relation_type, befores)
+        return self._memo[key]
+
+    def _decide(self, relation_type: str, befores: tuple[str | None, ...]) -> _Decision:
+        current = {key: json.loads(value) for key, value in zip(self.keys, befores, strict=True)
+                   if value is not None}
+        # A relation as far as the rules read it: its type and the planned fields' values.
+        stand_in = Relation._sa_class_manager.new_instance()
+        stand_in.__dict__.update(type=relation_type, address=None, custom_fields={
+            key: value for key, value in current.items() if value is not None})
+        try:
+            changes = stand_in.apply(changes_for(stand_in, self.plan, self.definitions))
+        except RelationRefused as exc:
+            return _Decision(refused=str(exc))
+        if not changes:
+            return _Decision()
+        return _Decision(changes=changes,
+                         before={name: values[0] for name, values in changes.items()},
+                         patch={name.removeprefix("fields."): after
+                                for name, (_before, after) in changes.items()})
+
+
+def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any],
+                plan: Sequence[FieldChange],
+                definitions: dict[str, FieldDefinition]) -> list[Outcome]:
+    """Apply `plan` to the chunk's relations not yet done for this job, in the caller's
+    transaction; answer an outcome per relation of the chunk, in its order."""
+    session, job = uow.session, payload["job"]
+    ids = list(dict.fromkeys(payload["relation_ids"]))
+    decide = _Decider(plan, definitions)
+    # Locked first: a redelivery handled at the same time waits here, then sees this one's
+    # (job, relation) keys and answers as it did.
+    rows = _locked(session, ids, decide.keys)
+    done = _already_applied(session, job, ids)
+    todo = [rid for rid in ids if rid not in done]
+    outcomes, changed = [], []
+    for rid in todo:
+        outcome, decision = _outcome(rid, *rows.get(rid, (None, ())), decide)
+        outcomes.append(outcome)
+        if decision is not None:
+            changed.append((outcome, decision))
+    at = now()
+    if changed:
+        _update(session, changed, at)
+        _record(session, job, changed, at)
+        _emit(uow, payload, changed)
+    _remember(session, job, outcomes, at)
+    by_id = {**done, **{o["relation_id"]: o for o in outcomes}}
+    return [by_id[rid] for rid in ids]
+
+
+def _outcome(rid: str, row: Any, befores: tuple,
+             decide: _Decider) -> tuple[Outcome, _Decision | None]:
+    """The relation's outcome as the per-relation path decides it, and the decision if the
+    relation changes."""
+    if row is None:
+        return _failed(rid, "no such relation")
+    if row.status in TOMBSTONES:
+        return _failed(rid, f"it was {row.status}")
+    decision = decide(row.type, befores)
+    if decision.refused is not None:
+        return _failed(rid, decision.refused)
+    try:
+        check_card(row)
+    except ValidationFailed as exc:
+        return _failed(rid, exc.detail)
+    if not decision.changes:
+        return {"relation_id": rid, "outcome": "unchanged"}, None
+    return ({"relation_id": rid, "outcome": "changed", "changes": decision.changes,
+             "before": decision.before, "version": row.version + 1}, decision)
+
+
+def _failed(rid: str, reason: str) -> tuple[Outcome, None]:
+    return {"relation_id": rid, "outcome": "failed", "reason": reason}, None
+
+
+def _already_applied(session: Session, job: str, ids: list[str]) -> dict[str, Outcome]:
+    rows = session.execute(text(
+        "SELECT relation_id, outcome FROM bulk_applications "
+        f"WHERE job_id = :job AND relation_id IN {IDS}"), {"job": job, "ids": json.dumps(ids)})
+    return {row.relation_id: row.outcome for row in rows}
+
+
+def _locked(session: Session, ids: list[str], keys: list[str]) -> dict[str, tuple[Any, tuple]]:
+    """Each relation's card (what check_card reads) and the JSON text of each planned field's
+    value, locked until the transaction ends."""
+    if not ids:
+        return {}
+    values = ", ".join(f"(fields -> :key_{n})::text" for n in range(len(keys)))
+    rows = session.execute(text(
+        "SELECT id, type, status, version, first_name, last_name, organisation_name, "
+        "jsonb_build_array(jsonb_path_query_array(emails, '$[*].primary'), "
+        f"jsonb_path_query_array(phones, '$[*].primary'))::text AS primaries, {values} "
+        f"FROM relations WHERE id IN {IDS} ORDER BY id FOR UPDATE"),
+        {"ids": json.dumps(ids), **{f"key_{n}": key for n, key in enumerate(keys)}})
+    primaries: dict[str, list] = {}
+    return {row.id: (_card(row, primaries), tuple(row[8:])) for row in rows}
+
+
+def _card(row: Any, primaries: dict[str, list]) -> SimpleNamespace:
+    # Of e-mail addresses and phone numbers check_card reads only which are primary (few
+    # distinct combinations in a chunk: each is decoded once).
+    if row.primaries not in primaries:
+        primaries[row.primaries] = [[{"primary": primary} for primary in flags or ()]
+                                    for flags in json.loads(row.primaries)]
+    emails, phones = primaries[row.primaries]
+    return SimpleNamespace(type=row.type, status=row.status, version=row.version,
+                           first_name=row.first_name, last_name=row.last_name,
+                           organisation_name=row.organisation_name, emails=emails,
+                           phones=phones)
+
+
+def _update(session: Session, changed: list[tuple[Outcome, _Decision]], at: Any) -> None:
+    """One UPDATE of the rows that change: each row's patch merged into its fields in SQL
+    (a null in the patch removes the key), the next version, one time for the chunk."""
+    session.execute(text(
+        "UPDATE relations AS r SET "
+        "fields = (coalesce(r.fields, '{}') - ARRAY(SELECT jsonb_object_keys(w.patch))) || "
+        "(SELECT coalesce(jsonb_object_agg(p.key, p.value), '{}') "
+        " FROM jsonb_each(w.patch) AS p WHERE p.value <> 'null'), "
+        "version = r.version + 1, updated_at = :at "
+        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(id text, patch jsonb) "
+        "WHERE r.id = w.id"),
+        {"rows": json.dumps([{"id": o["relation_id"], "patch": d.patch} for o, d in changed]),
+         "at": at})
+
+
+def _record(session: Session, job: str, changed: list[tuple[Outcome, _Decision]],
+            at: Any) -> None:
+    """History as record_many writes it (a row per changed field, in the chunk's order), by
+    one INSERT … SELECT."""
+    principal = context.principal()
+    entries = [[o["relation_id"], name, before, after]
+               for o, d in changed for name, (before, after) in d.changes.items()]
+    # [relation, field, before, after] each; a JSON null before or after is SQL NULL, as
+    # record_many writes "no value".
+    session.execute(text(
+        "INSERT INTO history (relation_id, principal, via, via_ref, field, before, after, at) "
+        "SELECT h.value ->> 0, :who, 'bulk', :job, h.value ->> 1, "
+        "nullif(h.value -> 2, 'null'), nullif(h.value -> 3, 'null'), :at "
+        "FROM jsonb_array_elements(CAST(:entries AS jsonb)) WITH ORDINALITY AS h(value, n) "
+        "ORDER BY h.n"),
+        {"who": principal.label if principal is not None else "system", "job": job, "at": at,
+         "entries": json.dumps(entries)})
+
+
+def _remember(session: Session, job: str, outcomes: list[Outcome], at: Any) -> None:
+    """The (job, relation) keys with their outcomes, answered again on a redelivery."""
+    if not outcomes:
+        return
+    session.execute(text(
+        "INSERT INTO bulk_applications (job_id, relation_id, outcome, applied_at) "
+        "SELECT :job, w.relation_id, w.outcome, :at "
+        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(relation_id text, outcome jsonb)"),
+        {"job": job, "at": at, "rows": json.dumps([{"relation_id": o["relation_id"],
+                                                    "outcome": o} for o in outcomes])})
+
+
+def _emit(uow: RelationsUnitOfWork, payload: dict[str, Any],
+          changed: list[tuple[Outcome, _Decision]]) -> None:
+    """The one batch event of the chunk, with the states as written."""
+    ids = [o["relation_id"] for o, _d in changed]
+    states = _states(uow.session, ids)
+    uow.emit(RelationsBatchUpdated, {
+        "entries": [{"relation": states[o["relation_id"]], "changes": d.changes}
+                    for o, d in changed],
+        "job": payload["job"], "suppress_automations": payload.get("suppress_automations", False)},
+        aggregate_id=ids[0])
+
+
+def _states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Relation.state() of each relation as stored; its JSON columns come as one text a row
+    (decoding each column apart costs more than the rest of the chunk's reading)."""
+    rows = session.execute(text(
+        f"SELECT {', '.join(SCALARS)}, jsonb_build_array({', '.join(DOCUMENTS)})::text AS docs "
+        f"FROM relations WHERE id IN {IDS}"), {"ids": json.dumps(ids)})
+    states, times, names = {}, {}, list(rows.keys())
+    for row in rows:
+        relation = SimpleNamespace(**dict(zip(names, row, strict=True)))
+        for column, value in zip(DOCUMENTS, json.loads(relation.docs), strict=True):
+            setattr(relation, ATTRIBUTE_OF[column], value)
+        # plain() leaves text as it is: each distinct time is written out once (a chunk's
+        # rows share their updated_at), which halves the cost of building the states.
+        for name in TIMES:
+            value = getattr(relation, name)
+            if value is not None:
+                setattr(relation, name, times.get(value) or times.setdefault(value, plain(value)))
+        states[row.id] = Relation.state(relation)
+    return states
+
+
+ATTRIBUTE_OF = {column.key: attribute.key for attribute in Relation.__mapper__.column_attrs
+                for column in attribute.columns}
+DOCUMENTS = ("emails", "phones", "address", "fields", "tags")
+SCALARS = tuple(column for column in ATTRIBUTE_OF if column not in DOCUMENTS)
+TIMES = ("created_at", "updated_at", "archived_at")
