@@ -9,7 +9,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -28,6 +28,11 @@ from shared.errors import (
 log = logging.getLogger(__name__)
 
 OPEN_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def unit_of_work() -> Any:
+    """A unit of work of the service answering the request in hand."""
+    return current_app.extensions["cardbox.runtime"].unit_of_work()
 
 
 def problem_response(error: PlatformError) -> Response:

@@ -12,7 +12,7 @@ from services.accounts.ratelimit import TooManyAttempts
 from services.accounts.staff.schemas import AuthenticateSchema, LoginAnswerSchema, LoginSchema
 from shared import context
 from shared.access import open_route, signed_in, system_only
-from shared.http import problem_response
+from shared.http import problem_response, unit_of_work
 
 sessions = Blueprint("sessions", __name__, url_prefix="/api/accounts",
                      description="Log in with an e-mail address and password for a token; "
@@ -29,9 +29,6 @@ class InternalBlueprint(Blueprint):
 internal = InternalBlueprint("internal", __name__, url_prefix="/api/accounts/internal",
                              description="For the gateway only.")
 
-
-def _uow():
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
 
 
 @sessions.before_app_request
@@ -59,7 +56,7 @@ def _client_ip() -> str | None:
 def login(data):
     """Log in (staff by default, or kind "portal") for a token to send as
     Authorization: Bearer <token>; a wrong e-mail address or password is one same 401."""
-    return logins.login(_uow(), data["email"], data["password"], kind=data["kind"],
+    return logins.login(unit_of_work(), data["email"], data["password"], kind=data["kind"],
                         client_ip=_client_ip())
 
 
@@ -68,7 +65,7 @@ def login(data):
 @sessions.response(204)
 def logout():
     """End the token this request is made with."""
-    logins.logout(_uow(), request.headers.get("Authorization"))
+    logins.logout(unit_of_work(), request.headers.get("Authorization"))
 
 
 @internal.post("/authenticate")
@@ -76,4 +73,4 @@ def logout():
 @internal.arguments(AuthenticateSchema)
 def authenticate_header(data):
     """The principal an Authorization header value stands for (the gateway asks)."""
-    return authenticate(_uow(), data["authorization"], context.principal())
+    return authenticate(unit_of_work(), data["authorization"], context.principal())

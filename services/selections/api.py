@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,14 +19,12 @@ from services.selections.schemas import (
     RelationPageSchema,
 )
 from shared.access import requires
+from shared.http import unit_of_work
 from shared.permissions import SELECTIONS_READ
 
 filters = Blueprint("filters", __name__, url_prefix="/api/selections/filters",
                     description="Find relations with a filter.")
 
-
-def _uow() -> handlers.SelectionsUnitOfWork:
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
 
 
 @filters.post("/count")
@@ -36,7 +33,7 @@ def _uow() -> handlers.SelectionsUnitOfWork:
 @filters.response(200, CountSchema)
 def count(body):
     """Count the relations a filter matches."""
-    return {"count": handlers.count_matching(_uow(), body["filter"])}
+    return {"count": handlers.count_matching(unit_of_work(), body["filter"])}
 
 
 @filters.post("/query")
@@ -45,8 +42,8 @@ def count(body):
 @filters.response(200, RelationPageSchema)
 def query(body):
     """The relations a filter matches (their states), a page at a time by id."""
-    items, next_cursor = handlers.query_matching(_uow(), body["filter"], limit=body["limit"],
-                                                 cursor=body.get("cursor"))
+    items, next_cursor = handlers.query_matching(
+        unit_of_work(), body["filter"], limit=body["limit"], cursor=body.get("cursor"))
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -59,13 +56,13 @@ class Lists(MethodView):
     @lists.response(200, ListSchema(many=True))
     def get(self):
         """Every relation list, by name."""
-        return relation_lists.list_lists(_uow())
+        return relation_lists.list_lists(unit_of_work())
 
     @lists.arguments(ListCreateSchema)
     @lists.response(201, ListSchema)
     def post(self, data):
         """Save a filter as a list with a name; its members are whoever matches when read."""
-        return relation_lists.save_list(_uow(), data), 201
+        return relation_lists.save_list(unit_of_work(), data), 201
 
 
 @lists.route("/<list_id>")
@@ -73,19 +70,19 @@ class RelationListView(MethodView):
     @lists.response(200, ListSchema)
     def get(self, list_id):
         """One relation list."""
-        return relation_lists.get_list(_uow(), list_id)
+        return relation_lists.get_list(unit_of_work(), list_id)
 
     @lists.arguments(ListChangeSchema)
     @lists.response(200, ListSchema)
     def patch(self, data, list_id):
         """Rename a list or change its filter."""
-        return relation_lists.save_list(_uow(), data, list_id)
+        return relation_lists.save_list(unit_of_work(), data, list_id)
 
     @lists.response(204)
     def delete(self, list_id):
         """Delete a list; one that another list uses through in_list is refused (409 naming
         the users)."""
-        relation_lists.delete_list(_uow(), list_id)
+        relation_lists.delete_list(unit_of_work(), list_id)
 
 
 @lists.get("/<list_id>/members")
@@ -94,5 +91,5 @@ class RelationListView(MethodView):
 def members(args, list_id):
     """The list's members as of now, a page at a time, with their count."""
     items, next_cursor, count = relation_lists.list_members(
-        _uow(), list_id, limit=args["limit"], cursor=args.get("cursor"))
+        unit_of_work(), list_id, limit=args["limit"], cursor=args.get("cursor"))
     return {"items": items, "next_cursor": next_cursor, "count": count}

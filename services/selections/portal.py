@@ -8,7 +8,7 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -21,6 +21,7 @@ from shared.access import portal_only
 from shared.context import principal
 from shared.db import READ_ONLY
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.http import unit_of_work
 
 
 def own_relation() -> str:
@@ -119,9 +120,6 @@ class MembershipChangeSchema(Schema):
         "description": "added | already_member (join), removed | not_member (leave)"})
 
 
-def _uow() -> SelectionsUnitOfWork:
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
-
 
 @portal.get("")
 @portal_only
@@ -129,7 +127,7 @@ def _uow() -> SelectionsUnitOfWork:
 def groups():
     """The portal-visible groups the account's relation is in (with whether it may leave
     them), and the ones it may join. Answers an ETag; If-None-Match gets a 304."""
-    body = json.dumps(MyGroupsSchema().dump(my_groups(_uow())), separators=(",", ":"))
+    body = json.dumps(MyGroupsSchema().dump(my_groups(unit_of_work())), separators=(",", ":"))
     response = Response(body, content_type="application/json")
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32], weak=True)
     # Personal, and may change at any time: a cache keeps it only to revalidate it.
@@ -144,10 +142,10 @@ class MyGroup(MethodView):
     def put(self, group_id):
         """Join a group shown on the portal as changeable (static groups only). 403 for a
         visible group that cannot be changed, 404 for one that is not shown."""
-        return join(_uow(), group_id)
+        return join(unit_of_work(), group_id)
 
     @portal.response(200, MembershipChangeSchema)
     def delete(self, group_id):
         """Leave a group shown on the portal as changeable (static groups only). 403 for a
         visible group that cannot be changed, 404 for one that is not shown."""
-        return leave(_uow(), group_id)
+        return leave(unit_of_work(), group_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -17,15 +16,13 @@ from services.accounts.api_clients.schemas import (
 from services.accounts.staff.schemas import PageArgs
 from shared import context
 from shared.access import requires
+from shared.http import unit_of_work
 from shared.permissions import API_CLIENTS_MANAGE
 
 api_clients = Blueprint("api_clients", __name__, url_prefix="/api/accounts/api-clients",
                         description="Keys of internal systems, with scopes; a key is shown "
                                     "once and stored hashed.")
 
-
-def _uow():
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
 
 
 @api_clients.route("")
@@ -35,7 +32,7 @@ class ApiClients(MethodView):
     @api_clients.response(200, ApiClientPageSchema)
     def get(self, args):
         """API clients, newest first, a page at a time (their keys are never shown again)."""
-        items, next_cursor = handlers.list_clients(_uow(), limit=args["limit"],
+        items, next_cursor = handlers.list_clients(unit_of_work(), limit=args["limit"],
                                                    cursor=args.get("cursor"))
         return {"items": items, "next_cursor": next_cursor}
 
@@ -44,7 +41,7 @@ class ApiClients(MethodView):
     def post(self, data):
         """Add an API client with scopes; the answer holds its key, shown this once only."""
         actor = context.principal()
-        return handlers.create_client(_uow(), data, actor), 201
+        return handlers.create_client(unit_of_work(), data, actor), 201
 
 
 @api_clients.route("/<client_id>")
@@ -53,12 +50,12 @@ class ApiClient(MethodView):
     @api_clients.response(200, ApiClientSchema)
     def get(self, client_id):
         """One API client (without its key)."""
-        return handlers.get_client(_uow(), client_id)
+        return handlers.get_client(unit_of_work(), client_id)
 
     @api_clients.response(204)
     def delete(self, client_id):
         """Revoke an API client's key for good; the client stays listed as revoked."""
-        handlers.revoke_client(_uow(), client_id)
+        handlers.revoke_client(unit_of_work(), client_id)
 
 
 @api_clients.post("/<client_id>/rotate")
@@ -68,4 +65,4 @@ class ApiClient(MethodView):
 def rotate(data, client_id):
     """Give an API client a new key (shown this once); the old key stops at once or after
     grace_seconds."""
-    return handlers.rotate_client(_uow(), client_id, data["grace_seconds"])
+    return handlers.rotate_client(unit_of_work(), client_id, data["grace_seconds"])

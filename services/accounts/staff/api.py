@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -18,6 +18,7 @@ from services.accounts.staff.schemas import (
 )
 from shared import context
 from shared.access import requires, staff_only
+from shared.http import unit_of_work
 from shared.permissions import STAFF_MANAGE
 
 staff = Blueprint("staff", __name__, url_prefix="/api/accounts/staff",
@@ -27,9 +28,6 @@ me = Blueprint("me", __name__, url_prefix="/api/accounts/me",
                description="The signed-in staff user's own profile and password.")
 
 
-def _uow():
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
-
 
 @staff.route("")
 @requires(STAFF_MANAGE)
@@ -38,7 +36,7 @@ class StaffUsers(MethodView):
     @staff.response(200, StaffPageSchema)
     def get(self, args):
         """Staff users by e-mail address, a page at a time."""
-        items, next_cursor = handlers.list_staff(_uow(), limit=args["limit"],
+        items, next_cursor = handlers.list_staff(unit_of_work(), limit=args["limit"],
                                                  cursor=args.get("cursor"))
         return {"items": items, "next_cursor": next_cursor}
 
@@ -48,7 +46,7 @@ class StaffUsers(MethodView):
         """Add a staff user with a role and a first password (to be changed at first login
         unless must_change_password is false)."""
         actor = context.principal()
-        return handlers.create_staff(_uow(), data, actor), 201
+        return handlers.create_staff(unit_of_work(), data, actor), 201
 
 
 @staff.route("/<user_id>")
@@ -57,7 +55,7 @@ class StaffUser(MethodView):
     @staff.response(200, StaffSchema)
     def get(self, user_id):
         """One staff user."""
-        return handlers.get_staff(_uow(), user_id)
+        return handlers.get_staff(unit_of_work(), user_id)
 
     @staff.arguments(StaffChangeSchema)
     @staff.response(200, StaffSchema)
@@ -65,13 +63,13 @@ class StaffUser(MethodView):
         """Change a staff user's name, e-mail address, role or password; the last superuser
         keeps that role (409)."""
         actor = context.principal()
-        return handlers.change_staff(_uow(), user_id, data, actor)
+        return handlers.change_staff(unit_of_work(), user_id, data, actor)
 
     @staff.response(204)
     def delete(self, user_id):
         """Remove a staff user and end their sessions; never the last superuser (409)."""
         actor = context.principal()
-        handlers.delete_staff(_uow(), user_id, actor)
+        handlers.delete_staff(unit_of_work(), user_id, actor)
 
 
 @me.get("")
@@ -79,7 +77,7 @@ class StaffUser(MethodView):
 @me.response(200, StaffSchema)
 def profile():
     """The signed-in staff user, with their role and permissions."""
-    return handlers.own_profile(_uow(), context.principal())
+    return handlers.own_profile(unit_of_work(), context.principal())
 
 
 @me.post("/password")
@@ -89,6 +87,6 @@ def profile():
 def change_password(data):
     """Change your own password (also the one-time password of a first login); your other
     sessions end, this one stays."""
-    return handlers.change_own_password(_uow(), context.principal(), data["current_password"],
-                                        data["new_password"],
+    return handlers.change_own_password(unit_of_work(), context.principal(),
+                                        data["current_password"], data["new_password"],
                                         bearer_token(request.headers.get("Authorization")))

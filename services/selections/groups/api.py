@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -24,7 +23,7 @@ from services.selections.groups.schemas import (
     PageArgs,
     RelationGroupsSchema,
 )
-from shared.db import UnitOfWork
+from shared.http import unit_of_work
 
 groups = Blueprint("groups", __name__, url_prefix="/api/selections/groups",
                    description="Groups: static, dynamic (a filter) and composite (other groups "
@@ -33,9 +32,6 @@ relation_groups = Blueprint("relation_groups", __name__, url_prefix="/api/select
                             description="The groups of one relation.")
 
 
-def _uow() -> UnitOfWork:
-    return current_app.extensions["cardbox.runtime"].unit_of_work()
-
 
 @groups.route("")
 class Groups(MethodView):
@@ -43,7 +39,7 @@ class Groups(MethodView):
     @groups.response(200, GroupPageSchema)
     def get(self, args):
         """Groups by name, a page at a time, of one kind if asked."""
-        items, next_cursor = service.list_groups(_uow(), kind=args.get("kind"),
+        items, next_cursor = service.list_groups(unit_of_work(), kind=args.get("kind"),
                                                  limit=args["limit"], cursor=args.get("cursor"))
         return {"items": items, "next_cursor": next_cursor}
 
@@ -52,7 +48,7 @@ class Groups(MethodView):
     def post(self, data):
         """Create a group; a dynamic or composite one has its members at once. A cycle through
         groups and lists is refused (422 naming it); names are unique (409)."""
-        return service.create_group(_uow(), data), 201
+        return service.create_group(unit_of_work(), data), 201
 
 
 @groups.route("/<group_id>")
@@ -60,20 +56,20 @@ class GroupView(MethodView):
     @groups.response(200, GroupSchema)
     def get(self, group_id):
         """One group, with its member count."""
-        return service.get_group(_uow(), group_id)
+        return service.get_group(unit_of_work(), group_id)
 
     @groups.arguments(GroupChangeSchema)
     @groups.response(200, GroupSchema)
     def patch(self, data, group_id):
         """Change a group (not its kind); a new filter or new groups evaluate it and the groups
         that use it again."""
-        return service.change_group(_uow(), group_id, data)
+        return service.change_group(unit_of_work(), group_id, data)
 
     @groups.response(204)
     def delete(self, group_id):
         """Delete a group; one that a composite group, a filter or a selection uses is refused
         (409 with `used_by` naming them)."""
-        service.delete_group(_uow(), group_id)
+        service.delete_group(unit_of_work(), group_id)
 
 
 @groups.get("/<group_id>/members")
@@ -81,7 +77,7 @@ class GroupView(MethodView):
 @groups.response(200, GroupMemberPageSchema)
 def members(args, group_id):
     """The group's members (states, with since and via), by relation id, with their count."""
-    items, next_cursor, count = reads.members(_uow(), group_id, limit=args["limit"],
+    items, next_cursor, count = reads.members(unit_of_work(), group_id, limit=args["limit"],
                                               cursor=args.get("cursor"))
     return {"items": items, "next_cursor": next_cursor, "count": count}
 
@@ -105,7 +101,7 @@ def remove_members(body, group_id):
 
 
 def _changed(change, group_id: str, relation_ids: list[str]) -> dict:
-    uow = _uow()
+    uow = unit_of_work()
     with uow:
         outcomes = change(uow, group_id, relation_ids, via="manual")
         uow.commit()
@@ -118,7 +114,7 @@ def _changed(change, group_id: str, relation_ids: list[str]) -> dict:
 def history(args, group_id):
     """Who joined and left a static group, when, through what and by whom; newest first."""
     items, next_cursor = static_members.history(
-        _uow(), group_id, relation_id=args.get("relation_id"), limit=args["limit"],
+        unit_of_work(), group_id, relation_id=args.get("relation_id"), limit=args["limit"],
         cursor=args.get("cursor"))
     return {"items": items, "next_cursor": next_cursor}
 
@@ -128,11 +124,11 @@ def history(args, group_id):
 def explain(group_id, relation_id):
     """Why a relation is or is not a member: each filter node held or not, each sub-group's
     membership, or the history entry; and when the membership was last brought up to date."""
-    return explaining.explain(_uow(), group_id, relation_id)
+    return explaining.explain(unit_of_work(), group_id, relation_id)
 
 
 @relation_groups.get("/<relation_id>/groups")
 @relation_groups.response(200, RelationGroupsSchema)
 def groups_of(relation_id):
     """Every group the relation is in, with since and via and the portal flags."""
-    return {"items": reads.groups_of(_uow(), relation_id)}
+    return {"items": reads.groups_of(unit_of_work(), relation_id)}
