@@ -10,7 +10,13 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from flask_swagger_ui import get_swaggerui_blueprint
 
-from gateway.authentication import Authenticator, is_internal, problem_headers, refusal
+from gateway.authentication import (
+    Authenticator,
+    has_dot_segments,
+    is_internal,
+    problem_headers,
+    refusal,
+)
 from gateway.backends import Backend
 from gateway.openapi import merge
 from shared import metrics
@@ -50,7 +56,7 @@ class Gateway:
         service = self._service_of(environ.get("PATH_INFO", ""))
         if service is None:
             return self.app(environ, start_response)
-        if is_internal(environ.get("PATH_INFO", "")):
+        if is_internal(environ.get("PATH_INFO", "")) or has_dot_segments(environ["PATH_INFO"]):
             return problem_response(refusal(environ["PATH_INFO"]))(environ, start_response)
         started = time.perf_counter()
         environ.pop("HTTP_" + PRINCIPAL_HEADER.upper().replace("-", "_"), None)

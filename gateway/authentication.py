@@ -33,6 +33,12 @@ def is_internal(path: str) -> bool:
     return bool(INTERNAL.match(normalised(path)))
 
 
+def has_dot_segments(path: str) -> bool:
+    """Whether a path has "." or ".." segments (refused with 404): an HTTP client resolves
+    them, so the service would serve another path than the one checked here."""
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
 def refusal(path: str) -> NotFound:
     return NotFound(f"nothing is served at {path}")
 

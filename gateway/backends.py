@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -14,6 +15,9 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "trailer", "transfer-encoding", "upgrade", "content-length"}
 # The service is addressed by its own URL; the client's Host names the gateway.
 NOT_FORWARDED = HOP_BY_HOP | {"host"}
+# PATH_INFO arrives decoded: "%", "?" and "#" in it are quoted again so the service serves the
+# path the gateway checked (requests would decode "%69" once more, or cut at "?" or "#").
+PATH_SAFE = "/!$&'()*+,;=:@[]"
 
 
 class Backend(Protocol):
@@ -54,7 +58,7 @@ class HttpBackend:
         self.session.mount("https://", adapter)
 
     def __call__(self, environ, start_response):
-        url = self.base_url + environ.get("PATH_INFO", "")
+        url = self.base_url + quote(environ.get("PATH_INFO", ""), safe=PATH_SAFE)
         if environ.get("QUERY_STRING"):
             url += "?" + environ["QUERY_STRING"]
         headers = {

@@ -7,9 +7,18 @@ import json
 from datetime import datetime
 from typing import Any
 
+from marshmallow import Schema, fields, validate
+
 from shared.errors import ValidationFailed
 
 MAX_LIMIT = 500
+
+
+class PageArgs(Schema):
+    """The query arguments of every paginated list: `limit` and the `cursor` last answered."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String()
 
 
 def encode_cursor(position: list[Any]) -> str:

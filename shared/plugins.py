@@ -136,6 +136,12 @@ class BulkOperation(ABC):
         the job; the undo preview lists them and mode "skip" leaves them. Default: none."""
         return []
 
+    def interpret(self, ctx: OperationContext, answer: Any) -> list[dict[str, Any]]:
+        """The owner's answer to command() (or, in an undo job, undo_command()) as outcomes
+        per relation: {relation_id, outcome: changed | unchanged | failed | skipped, reason?,
+        changes?, before?, version?}. Default: the owner answers in those terms already."""
+        return answer
+
     @staticmethod
     def chunk_payload(ctx: OperationContext, chunk: list[str], **extra: Any) -> dict[str, Any]:
         """The part of a chunk payload every owner expects, plus the operation's own."""

@@ -433,3 +433,43 @@ ExportStates = Query("relations.export_states", ExportStatesPayload,
                      description="A page of the current states of one part, by id: "
                                  "{items, next}; items are shaped as the events carry them, a "
                                  "gone item is {id, reason, merged_into, merge_id, at}.")
+
+
+# --- Undoing a bulk archive: restore the relations a job archived ---------------------------
+
+class RestoreArchivedPayload(ChunkSchema):
+    # {relation_id: the version the archive left}: a relation changed since is skipped
+    # (mode "skip") or restored all the same ("overwrite")
+    versions = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    mode = fields.String(load_default="skip", validate=validate.OneOf(("skip", "overwrite")))
+
+
+RestoreArchivedChunk = Command("relations.restore_archived", RestoreArchivedPayload, inbox=False,
+                               description="Undo a bulk archive: restore a chunk of the "
+                                           "relations it archived.")
+
+
+# --- A different value per relation (the bulk edit_each operation) --------------------------
+
+class RelationEditsPayload(Schema):
+    # The fields the form edits: standard (emails, phones, address, names, birth_date) or
+    # custom field keys; each relation's values name only these.
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", required=True,
+                          validate=validate.Length(min=1, max=100))
+    # {relation_id: {field: value}}, values as the relation card API takes them
+    values = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict,
+                         validate=validate.Length(max=5000))
+
+
+class EditEachPayload(ChunkSchema):
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", required=True,
+                          validate=validate.Length(min=1, max=100))
+    values = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+
+
+CheckRelationEdits = Query("relations.check_relation_edits", RelationEditsPayload,
+                           description="Check a form's fields and each relation's own values "
+                                       "without writing: {relations: {id: {changes} | "
+                                       "{errors}}}; unknown fields are a 422.")
+ApplyRelationEdits = Command("relations.apply_relation_edits", EditEachPayload, inbox=False,
+                             description="Give each relation of a chunk its own values.")

@@ -5,7 +5,14 @@ from pathlib import Path
 from services.accounts.messages import PortalAccountChanged
 from services.relations import messages
 from services.relations.api import BLUEPRINTS
-from services.relations.handlers import RelationsUnitOfWork, bulk, export, portal_accounts
+from services.relations.handlers import (
+    RelationsUnitOfWork,
+    bulk,
+    bulk_archive,
+    bulk_edits,
+    export,
+    portal_accounts,
+)
 from services.relations.models import Base
 from shared.access import RoutePermissions
 from shared.permissions import RELATIONS_READ, RELATIONS_WRITE
@@ -21,7 +28,10 @@ plugin = ServicePlugin(
     events={PortalAccountChanged: portal_accounts.absorb_portal_account},
     commands={
         messages.ApplyFieldChanges: bulk.apply_field_changes,
-        messages.ArchiveChunk: bulk.archive_chunk,
+        messages.ArchiveChunk: bulk_archive.archive_chunk,
+        messages.RestoreArchivedChunk: bulk_archive.restore_archived,
+        messages.ApplyRelationEdits: bulk_edits.apply_relation_edits,
+        messages.CheckRelationEdits: bulk_edits.check_relation_edits,
         messages.DeleteChunk: bulk.delete_chunk,
         messages.RestoreBeforeImages: bulk.restore_before_images,
         messages.AddTagChunk: bulk.add_tag,

@@ -15,11 +15,11 @@ from services.selections.schemas import (
     ListCreateSchema,
     ListSchema,
     MemberPageSchema,
-    MembersArgs,
     RelationPageSchema,
 )
 from shared.access import requires
 from shared.http import unit_of_work
+from shared.pagination import PageArgs
 from shared.permissions import SELECTIONS_READ
 
 filters = Blueprint("filters", __name__, url_prefix="/api/selections/filters",
@@ -86,7 +86,7 @@ class RelationListView(MethodView):
 
 
 @lists.get("/<list_id>/members")
-@lists.arguments(MembersArgs, location="query")
+@lists.arguments(PageArgs, location="query")
 @lists.response(200, MemberPageSchema)
 def members(args, list_id):
     """The list's members as of now, a page at a time, with their count."""

@@ -3,7 +3,7 @@ bus (no events of its own yet)."""
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.messages import Query
+from shared.messages import Command, Query
 
 # --- Targets: the member ids of a set, frozen by whoever works on them (the bulk service) ----
 
@@ -27,3 +27,33 @@ class ResolveTargetPayload(Schema):
 ResolveTarget = Query("selections.resolve_target", ResolveTargetPayload,
                       description="The relation ids of a target as of now, sorted, a page at a "
                                   "time: {relation_ids, next}.")
+
+
+# --- Static group memberships changed by bulk jobs (request/reply; bulk is the caller) ------
+
+class GroupChunkPayload(Schema):
+    """A chunk of relations to add to (or take out of) a static group; `job` is the
+    idempotency key with each relation, the principal needs selections:write."""
+
+    job = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    relation_ids = fields.List(fields.String(), required=True,
+                               validate=validate.Length(min=1, max=5000))
+    principal = fields.Dict(allow_none=True, load_default=None)
+    suppress_automations = fields.Boolean(load_default=False)
+    group = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class GroupMembersPayload(Schema):
+    group = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    relation_ids = fields.List(fields.String(), load_default=list,
+                               validate=validate.Length(max=5000))
+
+
+# Chunk commands answer a redelivery from their (job, relation) records: no inbox copy.
+AddToGroupChunk = Command("selections.add_to_group", GroupChunkPayload, inbox=False,
+                          description="Add a chunk of relations to a static group.")
+RemoveFromGroupChunk = Command("selections.remove_from_group", GroupChunkPayload, inbox=False,
+                               description="Take a chunk of relations out of a static group.")
+GetGroupMembers = Query("selections.get_group_members", GroupMembersPayload,
+                        description="A group ({id, name, kind}) and which of up to 5,000 "
+                                    "relations are its members: {group, members}.")

@@ -33,8 +33,14 @@ from services.relations.messages import (
 from services.selections import api, handlers, targets
 from services.selections.exports import exports
 from services.selections.groups import api as groups_api
+from services.selections.groups import bulk as groups_bulk
 from services.selections.groups import materialise
-from services.selections.messages import ResolveTarget
+from services.selections.messages import (
+    AddToGroupChunk,
+    GetGroupMembers,
+    RemoveFromGroupChunk,
+    ResolveTarget,
+)
 from services.selections.models import DOSSIER_ACTION, TAG, Base
 from services.selections.portal import portal
 from services.selections.snapshots import api as snapshots_api
@@ -79,7 +85,10 @@ plugin = ServicePlugin(
         DossierActionChanged: handlers.absorber_of(DOSSIER_ACTION),
         DossierActionDeleted: handlers.burier_of(DOSSIER_ACTION),
     },
-    commands={ResolveTarget: targets.resolve_target},
+    commands={ResolveTarget: targets.resolve_target,
+              AddToGroupChunk: groups_bulk.add_to_group,
+              RemoveFromGroupChunk: groups_bulk.remove_from_group,
+              GetGroupMembers: groups_bulk.get_group_members},
     uow_class=handlers.SelectionsUnitOfWork,
     periodic=(snapshot_schedule.REFRESH_DUE, materialise.DAILY),
 )

@@ -57,10 +57,5 @@ class ListSchema(Schema):
     updated_at = fields.String(required=True)
 
 
-class MembersArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
-
-
 class MemberPageSchema(RelationPageSchema):
     count = fields.Integer(required=True, metadata={"description": "Members in all."})

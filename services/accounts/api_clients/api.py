@@ -13,10 +13,10 @@ from services.accounts.api_clients.schemas import (
     ApiClientSchema,
     RotateSchema,
 )
-from services.accounts.staff.schemas import PageArgs
 from shared import context
 from shared.access import requires
 from shared.http import unit_of_work
+from shared.pagination import PageArgs
 from shared.permissions import API_CLIENTS_MANAGE
 
 api_clients = Blueprint("api_clients", __name__, url_prefix="/api/accounts/api-clients",

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.accounts.messages import PortalAccountStateSchema
-from shared.pagination import MAX_LIMIT
+from shared.pagination import PageArgs
 
 STATUSES = ("invited", "active", "blocked", "deleted")
 LANGUAGES = ("nl", "en")
@@ -20,9 +20,7 @@ class AccountSchema(PortalAccountStateSchema):
     pass
 
 
-class AccountListArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
+class AccountListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     relation_id = fields.String()
     email = fields.String()

@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from services.accounts.login import bearer_token
 from services.accounts.staff import handlers
 from services.accounts.staff.schemas import (
-    PageArgs,
     PasswordChangeSchema,
     StaffChangeSchema,
     StaffCreateSchema,
@@ -19,6 +18,7 @@ from services.accounts.staff.schemas import (
 from shared import context
 from shared.access import requires, staff_only
 from shared.http import unit_of_work
+from shared.pagination import PageArgs
 from shared.permissions import STAFF_MANAGE
 
 staff = Blueprint("staff", __name__, url_prefix="/api/accounts/staff",

@@ -3,15 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from services.accounts.staff.models import STAFF_ROLES
-from shared.pagination import MAX_LIMIT
 
 EMAIL = validate.Length(max=320)
 PASSWORD = validate.Length(min=1, max=1000)
 
 
-class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
 
 
 class StaffChangeSchema(Schema):

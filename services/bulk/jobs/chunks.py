@@ -102,7 +102,7 @@ def _apply(operation, ctx: OperationContext, job: BulkJob,
     if job.undo_of is None:
         params = params_for(job, [item_dict(row) for row in rows])
         command, payload = operation.command(ctx, ids, params)
-        return ctx.rpc.call(command, payload)
+        return operation.interpret(ctx, ctx.rpc.call(command, payload))
     items, skipped = [item_dict(row) for row in rows], set()
     if job.undo_mode != "overwrite":
         skipped = set(operation.changed_since(ctx, items))
@@ -113,7 +113,7 @@ def _apply(operation, ctx: OperationContext, job: BulkJob,
     sent = operation.undo_command(ctx, [item["relation_id"] for item in rest], rest,
                                   job.undo_mode or "skip") if rest else None
     if sent is not None:
-        outcomes += ctx.rpc.call(*sent)
+        outcomes += operation.interpret(ctx, ctx.rpc.call(*sent))
     return outcomes
 
 

@@ -15,6 +15,7 @@ from services.relations.messages import (
     CheckFieldChanges,
     DeleteChunk,
     RemoveTagChunk,
+    RestoreArchivedChunk,
 )
 from shared.errors import ValidationFailed
 from shared.messages import Command
@@ -136,18 +137,24 @@ class ArchiveParams(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class Archive(BulkOperation):
+class Archive(BeforeImagesUndo):
     """Archive every relation with a reason; what else that does (functions ended, accounts
-    blocked, …) is listed as impacts, each confirmed before the job runs."""
+    blocked, …) is listed as impacts, each confirmed before the job runs. Undo restores the
+    relations the job archived; what archiving also ended stays ended."""
 
     name = "archive"
     params = ArchiveParams
     permission = RELATIONS_ARCHIVE
     owner = "relations"
-    # ArchiveChunk answers no before-image or version to restore from.
-    undo_refusal = ("an archive is undone by restoring the relations (POST "
-                    "/api/relations/relations/{id}/restore); the bulk undo has no "
-                    "before-images of what archiving also ended")
+
+    def undo_command(self, ctx: OperationContext, chunk: list[str], items: list[dict[str, Any]],
+                     mode: str) -> tuple[Command, dict[str, Any]] | None:
+        versions = {item["relation_id"]: item["version"] for item in items
+                    if item["relation_id"] in set(chunk) and item["version"] is not None}
+        if not versions:
+            return None
+        return RestoreArchivedChunk, self.chunk_payload(ctx, list(versions), versions=versions,
+                                                        mode=mode)
 
     def preview(self, ctx: OperationContext, params: dict[str, Any],
                 relation_ids: list[str]) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from services.relations.api.common import uow
 from services.relations.handlers import dossiers as handlers
-from services.relations.schemas.common import PageArgs
 from services.relations.schemas.dossiers import (
     DossierCreateSchema,
     DossierListArgs,
@@ -15,6 +14,7 @@ from services.relations.schemas.dossiers import (
     DossierPatchSchema,
     DossierSchema,
 )
+from shared.pagination import PageArgs
 
 dossiers_api = Blueprint("dossiers", __name__, url_prefix="/api/relations",
                          description="Dossiers (households, cases) of relations and their "

@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from services.relations.api.common import uow
 from services.relations.handlers import duplicates as handlers
-from services.relations.schemas.common import PageArgs
 from services.relations.schemas.duplicates import (
     CandidatesSchema,
     DismissalCreateSchema,
@@ -21,6 +20,7 @@ from services.relations.schemas.duplicates import (
     SettingsChangeSchema,
 )
 from shared.access import requires
+from shared.pagination import PageArgs
 from shared.permissions import DEFINITIONS_MANAGE
 
 duplicates_api = Blueprint("duplicates", __name__, url_prefix="/api/relations",

@@ -10,7 +10,6 @@ from services.relations.api.common import expected_version, region, uow
 from services.relations.handlers import history
 from services.relations.handlers import relations as handlers
 from services.relations.models import etag_of
-from services.relations.schemas.common import PageArgs
 from services.relations.schemas.duplicates import CreateArgs
 from services.relations.schemas.relations import (
     HistoryPageSchema,
@@ -21,6 +20,7 @@ from services.relations.schemas.relations import (
     RelationSchema,
 )
 from shared.idempotency import idempotent
+from shared.pagination import PageArgs
 
 relations = Blueprint("relations", __name__, url_prefix="/api/relations/relations",
                       description="Persons and organisations: the relation card.")

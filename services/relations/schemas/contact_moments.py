@@ -5,8 +5,8 @@ from marshmallow import ValidationError as SchemaError
 
 from services.relations.messages import ContactMomentStateSchema
 from services.relations.models.contact_moments import CONTACT_KINDS, NOTE_MAX, SUBJECT_MAX
-from services.relations.schemas.common import PageArgs
 from services.relations.schemas.text import SingleLine
+from shared.pagination import PageArgs
 
 
 class ContactMomentChangeSchema(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.relations.messages import DefinitionSchema
-from services.relations.schemas.common import PageArgs
+from shared.pagination import PageArgs
 
 
 def _text(max_length: int) -> fields.String:

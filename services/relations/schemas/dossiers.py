@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.relations.messages import DossierStateSchema
 from services.relations.models.dossiers import DOSSIER_KINDS
-from services.relations.schemas.common import PageArgs
+from shared.pagination import PageArgs
 
 
 class DossierPatchSchema(Schema):

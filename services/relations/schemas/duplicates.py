@@ -9,7 +9,7 @@ from services.relations.messages import (
     DuplicateRulesPayload,
     DuplicateRuleStateSchema,
 )
-from services.relations.schemas.common import PageArgs
+from shared.pagination import PageArgs
 
 SCORE = validate.Range(min=1, max=100)
 

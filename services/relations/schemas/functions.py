@@ -4,8 +4,8 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from services.relations.models.functions import ROLE_MAX
-from services.relations.schemas.common import PageArgs
 from services.relations.schemas.text import SingleLine
+from shared.pagination import PageArgs
 
 _ROLE = {"description": "Free text: director, board member, employee, contact person, ... "
                         "Compared without regard to case."}

@@ -11,7 +11,7 @@ from services.relations.messages import (
     PhoneSchema,
     RelationStateSchema,
 )
-from services.relations.schemas.common import PageArgs
+from shared.pagination import PageArgs
 
 
 def _name(max_length: int) -> fields.String:

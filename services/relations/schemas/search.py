@@ -4,8 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from services.relations.models.search import SEARCH_FIELDS
 from services.relations.repository.search import TIERS
-from services.relations.schemas.common import PageArgs
 from services.relations.schemas.relations import RelationSchema
+from shared.pagination import PageArgs
 
 
 class SearchArgs(PageArgs):

@@ -20,10 +20,10 @@ from services.selections.groups.schemas import (
     HistoryPageSchema,
     MemberIdsSchema,
     OutcomesSchema,
-    PageArgs,
     RelationGroupsSchema,
 )
 from shared.http import unit_of_work
+from shared.pagination import PageArgs
 
 groups = Blueprint("groups", __name__, url_prefix="/api/selections/groups",
                    description="Groups: static, dynamic (a filter) and composite (other groups "

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from services.relations.messages import RelationStateSchema
 from services.selections.models import COMBINES, GROUP_KINDS
 from services.selections.schemas import FILTER_DESCRIPTION
-from shared.pagination import MAX_LIMIT
+from shared.pagination import PageArgs
 
 MAX_IDS = 10000
 
@@ -54,9 +54,6 @@ class GroupSchema(Schema):
     updated_at = fields.String(required=True)
 
 
-class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
 
 
 class GroupListArgs(PageArgs):

@@ -15,12 +15,12 @@ from services.selections.snapshots.schemas import (
     SelectionChangeSchema,
     SelectionCreateSchema,
     SelectionMemberPageSchema,
-    SelectionPageArgs,
     SelectionPageSchema,
     SelectionRelationIdsSchema,
     SelectionSchema,
 )
 from shared.http import unit_of_work
+from shared.pagination import PageArgs
 
 selections = Blueprint("selections", __name__, url_prefix="/api/selections/selections",
                        description="Selections: static snapshots of a filter, list or group, "
@@ -30,7 +30,7 @@ selections = Blueprint("selections", __name__, url_prefix="/api/selections/selec
 
 @selections.route("")
 class Selections(MethodView):
-    @selections.arguments(SelectionPageArgs, location="query")
+    @selections.arguments(PageArgs, location="query")
     @selections.response(200, SelectionPageSchema)
     def get(self, args):
         """Selections by name, a page at a time, with their member counts."""
@@ -76,7 +76,7 @@ def refresh(args, selection_id):
 
 
 @selections.get("/<selection_id>/refreshes")
-@selections.arguments(SelectionPageArgs, location="query")
+@selections.arguments(PageArgs, location="query")
 @selections.response(200, RefreshPageSchema)
 def refreshes(args, selection_id):
     """The selection's refreshes, newest first: when, why, by whom, joined, left, total."""
@@ -86,7 +86,7 @@ def refreshes(args, selection_id):
 
 
 @selections.get("/<selection_id>/members")
-@selections.arguments(SelectionPageArgs, location="query")
+@selections.arguments(PageArgs, location="query")
 @selections.response(200, SelectionMemberPageSchema)
 def members(args, selection_id):
     """The selection's members (their states, each with when and how it came in), a page at
@@ -113,7 +113,7 @@ def remove_members(data, selection_id):
 
 
 @selections.get("/<selection_id>/edits")
-@selections.arguments(SelectionPageArgs, location="query")
+@selections.arguments(PageArgs, location="query")
 @selections.response(200, EditPageSchema)
 def edit_list(args, selection_id):
     """The hand edits that refreshes honour: relations added (included) or removed by hand."""

@@ -121,7 +121,8 @@ def _write(session: Session, statement: Any, touch: Touch | None) -> int:
     """Run an INSERT or DELETE of members; answers how many rows it wrote. With a touch, the
     ids come back (RETURNING) so the groups that use the selection can follow them."""
     if touch is None:
-        return session.execute(statement).rowcount
+        # Without preserve_rowcount an INSERT … SELECT answers -1 on PostgreSQL (psycopg).
+        return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
     ids = list(session.scalars(statement.returning(SelectionMember.relation_id)))
     if ids:
         touch(ids)

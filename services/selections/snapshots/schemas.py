@@ -4,7 +4,6 @@ from marshmallow import Schema, fields, validate
 
 from services.relations.messages import RelationStateSchema
 from services.selections.schemas import FILTER_DESCRIPTION
-from shared.pagination import MAX_LIMIT
 
 MAX_IDS = 10_000
 SOURCE_DESCRIPTION = (
@@ -43,11 +42,6 @@ class SelectionSchema(Schema):
         "description": "When the schedule refreshes it next (UTC); null without a schedule."})
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
-
-
-class SelectionPageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
 
 
 class SelectionPageSchema(Schema):

@@ -1,0 +1,101 @@
+"""Chunk commands of the bulk service on static groups: one transaction per chunk, an outcome
+per relation, and never the same (job, relation) applied twice (a redelivered chunk answers
+what it answered the first time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from services.selections.groups import members
+from services.selections.groups.service import found
+from services.selections.models import GroupMember
+from services.selections.models.group_bulk import GroupBulkApplication
+from shared import context
+from shared.auth import Principal
+from shared.db import UnitOfWork, insert_rows
+from shared.errors import Forbidden, ValidationFailed
+from shared.messages import Envelope
+from shared.permissions import SELECTIONS_WRITE, require
+
+Outcome = dict[str, Any]
+# members.add_members / remove_members answers as bulk outcomes: (outcome, member after).
+READ = {members.ADDED: ("changed", True), members.REMOVED: ("changed", False),
+        members.ALREADY: ("unchanged", "already a member"),
+        members.NOT_MEMBER: ("unchanged", "not a member"),
+        members.UNKNOWN: ("failed", "no such relation")}
+
+
+def add_to_group(command: Envelope, uow: UnitOfWork) -> list[Outcome]:
+    """Add each relation of the chunk to the static group."""
+    return _run(command.payload, uow, members.add_members)
+
+
+def remove_from_group(command: Envelope, uow: UnitOfWork) -> list[Outcome]:
+    """Take each relation of the chunk out of the static group."""
+    return _run(command.payload, uow, members.remove_members)
+
+
+def get_group_members(query: Envelope, uow: UnitOfWork) -> dict[str, Any]:
+    """The group and which of the relations asked about are its members."""
+    payload = query.payload
+    with uow:
+        group = found(uow.session, payload["group"])
+        ids = payload["relation_ids"]
+        in_group = set(uow.session.scalars(select(GroupMember.relation_id).where(
+            GroupMember.group_id == group.id, GroupMember.relation_id.in_(ids)))) if ids else set()
+        return {"group": {"id": group.id, "name": group.name, "kind": group.kind},
+                "members": [rid for rid in ids if rid in in_group]}
+
+
+def _run(payload: dict[str, Any], uow: UnitOfWork, change) -> list[Outcome]:
+    job, ids = payload["job"], list(dict.fromkeys(payload["relation_ids"]))
+    with _on_behalf_of(payload), uow:
+        done = _already_applied(uow, job, ids)
+        todo = [rid for rid in ids if rid not in done]
+        outcomes: list[Outcome] = []
+        if todo:
+            said = change(uow, payload["group"], todo, via="bulk", reference=job)
+            outcomes = [_outcome(rid, said[rid]) for rid in todo]
+            at = datetime.now(UTC)
+            insert_rows(uow.session, GroupBulkApplication.__table__, [
+                {"job_id": job, "relation_id": o["relation_id"], "group_id": payload["group"],
+                 "outcome": o, "applied_at": at} for o in outcomes])
+        uow.commit()
+    by_id = {**done, **{o["relation_id"]: o for o in outcomes}}
+    return [by_id[rid] for rid in ids]
+
+
+def _outcome(relation_id: str, said: str) -> Outcome:
+    kind, detail = READ[said]
+    if kind == "changed":
+        return {"relation_id": relation_id, "outcome": kind,
+                "changes": {"member": [not detail, detail]}, "before": {"member": not detail}}
+    return {"relation_id": relation_id, "outcome": kind, "reason": detail}
+
+
+def _already_applied(uow: UnitOfWork, job: str, relation_ids: list[str]) -> dict[str, Outcome]:
+    rows = uow.session.scalars(select(GroupBulkApplication).where(
+        GroupBulkApplication.job_id == job, GroupBulkApplication.relation_id.in_(relation_ids)))
+    return {row.relation_id: row.outcome for row in rows}
+
+
+@contextmanager
+def _on_behalf_of(payload: dict[str, Any]) -> Iterator[None]:
+    """Run as the job's principal, if it holds selections:write (checked again here), so the
+    membership history says who asked for the job."""
+    if payload.get("principal") is None:
+        raise Forbidden(f"a chunk carries the job's principal, who needs {SELECTIONS_WRITE}",
+                        permission=SELECTIONS_WRITE)
+    try:
+        principal = Principal.from_dict(payload["principal"])
+    except (TypeError, ValueError):
+        raise ValidationFailed("the job's principal is not one",
+                               errors={"principal": ["not a principal"]}) from None
+    with context.acting_as(principal):
+        require(SELECTIONS_WRITE)
+        yield

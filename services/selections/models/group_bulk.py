@@ -1,0 +1,25 @@
+"""What bulk jobs did to static group memberships, per (job, relation): the key that makes a
+redelivered chunk harmless, and what its undo needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.selections.models.read_model import Base
+from shared.db import JSONType
+
+
+class GroupBulkApplication(Base):
+    __tablename__ = "group_bulk_applications"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    relation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36))
+    # {"relation_id", "outcome", "reason"?, "changes"?, "before"?}: answered again on a
+    # redelivery
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
