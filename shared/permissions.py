@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared import context
+from shared.auth import Principal
 from shared.errors import Forbidden, Unauthenticated
 
 RELATIONS_READ = "relations:read"
@@ -51,6 +52,13 @@ def permissions_for_roles(roles: Iterable[str]) -> tuple[str, ...]:
     nothing."""
     granted = set().union(*(ROLES.get(role, ()) for role in roles))
     return tuple(name for name in PERMISSIONS if name in granted)
+
+
+def staff_principal(user_id: str, role: str, **extra) -> Principal:
+    """A staff user's principal holding what its role grants (tests, benchmarks and jobs
+    acting for someone use this; the accounts service builds the real ones)."""
+    return Principal(kind="staff", id=user_id, roles=(role,),
+                     permissions=permissions_for_roles([role]), **extra)
 
 
 def has(principal, permission: str) -> bool:

@@ -8,16 +8,18 @@ from collections.abc import Iterable
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from services.relations.duplicates import refresh_match_keys
+# Modules, not their functions: duplicates reaches this module again through the repository
+# package, so its names are looked up when an index is refreshed, not at import.
+from services.relations import duplicates, search
 from services.relations.models import Relation
-from services.relations.search import reindex
 
 NAMES = {"initials", "first_name", "infix", "last_name", "organisation_name"}
 # Each index with the relation attributes it is derived from.
 INDEXES = (
-    (NAMES | {"emails", "phones", "status"}, reindex),
+    (NAMES | {"emails", "phones", "status"}, lambda session, relations: search.reindex(
+        session, relations)),
     (NAMES | {"type", "emails", "phones", "birth_date", "address", "status"},
-     refresh_match_keys),
+     lambda session, relations: duplicates.refresh_match_keys(session, relations)),
 )
 EVERYTHING = set().union(*(attributes for attributes, _index in INDEXES))
 

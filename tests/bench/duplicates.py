@@ -39,10 +39,11 @@ from sqlalchemy import func, select
 
 from services.relations.duplicates import refresh_match_keys
 from services.relations.models import DuplicatePair, Relation
-from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
+from shared.auth import PRINCIPAL_HEADER, PrincipalSigner
 from shared.bus import Bus
 from shared.config import Settings
 from shared.http import create_app
+from shared.permissions import staff_principal
 from shared.plugins import service_plugins
 from shared.runtime import bootstrap
 from tests.bench.duplicates_data import RELATION_COLUMNS, generate
@@ -163,7 +164,7 @@ def time_pages(app, pages: int) -> list[float]:
 
 
 def _headers() -> dict[str, str]:
-    principal = Principal(kind="staff", id="bench", roles=("viewer",))
+    principal = staff_principal("bench", "viewer")
     return {PRINCIPAL_HEADER: PrincipalSigner(SECRET).sign(principal)}
 
 

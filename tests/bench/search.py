@@ -33,10 +33,11 @@ from pathlib import Path
 
 import psycopg
 
-from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
+from shared.auth import PRINCIPAL_HEADER, PrincipalSigner
 from shared.bus import Bus
 from shared.config import Settings
 from shared.http import create_app
+from shared.permissions import staff_principal
 from shared.plugins import service_plugins
 from shared.runtime import bootstrap
 from tests.bench.search_data import QUERY_KINDS, Generator
@@ -102,7 +103,7 @@ def measure(app, queries: list[tuple[str, str]], warm_up: list[tuple[str, str]])
     """Each query once, one page of PAGE; the second page too when there is one."""
     client = app.test_client()
     signer = PrincipalSigner(SECRET)
-    principal = Principal(kind="staff", id="bench", roles=("viewer",))
+    principal = staff_principal("bench", "viewer")
     times: dict[str, list[float]] = defaultdict(list)
     hits: list[int] = []
 

@@ -38,10 +38,11 @@ import psycopg
 from sqlalchemy import text
 
 from services.relations.messages import RelationsBatchUpdated
-from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
+from shared.auth import PRINCIPAL_HEADER, PrincipalSigner
 from shared.bus import Bus
 from shared.config import Settings
 from shared.http import create_app
+from shared.permissions import staff_principal
 from shared.plugins import service_plugins
 from shared.runtime import bootstrap
 from tests.bench.selections_seed import CITIES, seed
@@ -78,7 +79,7 @@ class Api:
     def __init__(self, app):
         self.app = app
         self.signer = PrincipalSigner(SECRET)
-        self.principal = Principal(kind="staff", id="bench", roles=("superuser",))
+        self.principal = staff_principal("bench", "superuser")
 
     def call(self, method: str, path: str, client=None, **kwargs) -> tuple[float, Any]:
         client = client or self.app.test_client()

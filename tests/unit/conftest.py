@@ -6,14 +6,26 @@ from werkzeug.test import Client
 
 from gateway.embedded import build
 from shared.config import Settings
+from shared.plugins import service_plugins
+from tests.support.postgres import unit_database_url
 
 ADMIN_EMAIL = "admin@cardbox.test"
 ADMIN_PASSWORD = "first-admin-password"
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(var_dir=tmp_path, principal_secret="unit-test-secret-" + "x" * 20,
+def database_url():
+    """'' (SQLite files in tmp_path) unless CARDBOX_UNIT_DATABASE=postgresql: then fresh
+    databases on POSTGRES_PORT for every installed service and the platform tests' ledger."""
+    services = [plugin.name for plugin in service_plugins()] + ["ledger"]
+    with unit_database_url(services) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(var_dir=tmp_path, database_url=database_url,
+                    principal_secret="unit-test-secret-" + "x" * 20,
                     outbox_poll_interval=0.05, admin_email=ADMIN_EMAIL,
                     admin_password=ADMIN_PASSWORD,
                     # argon2id at its cheapest: the tests count logins, not hash strength.
@@ -80,11 +92,9 @@ def as_superuser(product):
 
 def job_principal(role: str) -> dict:
     """The principal a bulk job runs for (a staff user of `role`), as chunk commands carry it."""
-    from shared.auth import Principal
-    from shared.permissions import permissions_for_roles
+    from shared.permissions import staff_principal
 
-    return Principal(kind="staff", id=role, roles=(role,),
-                     permissions=permissions_for_roles([role])).to_dict()
+    return staff_principal(role, role).to_dict()
 
 
 def bearer_client(app, token: str) -> Client:
