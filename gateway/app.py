@@ -14,7 +14,6 @@ from gateway.authentication import (
     Authenticator,
     has_dot_segments,
     is_internal,
-    problem_headers,
     refusal,
 )
 from gateway.backends import Backend
@@ -76,10 +75,7 @@ class Gateway:
         try:
             self._vouch(environ, service)
         except PlatformError as error:
-            response = problem_response(error)
-            for name, value in problem_headers(error):
-                response.headers.add(name, value)
-            return response(environ, observed_start_response)
+            return problem_response(error)(environ, observed_start_response)
         try:
             return self.backends[service](environ, observed_start_response)
         except OSError as exc:  # requests' connection errors are OSErrors too

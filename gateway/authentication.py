@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.auth import CORRELATION_HEADER, PRINCIPAL_HEADER, Principal, PrincipalSigner
 from shared.config import Settings
-from shared.errors import Forbidden, NotFound, PlatformError, Unauthenticated, Unavailable
+from shared.errors import Forbidden, NotFound, Unauthenticated, Unavailable
 
 AUTHENTICATE_PATH = "/api/accounts/internal/authenticate"
 INTERNAL = re.compile(r"^/api/accounts/internal(/|$)")
@@ -98,11 +98,3 @@ class Authenticator:
                                                or path in PORTAL_ROUTES):
             raise Forbidden("a portal account reaches only the portal routes (/api/portal/)")
         return principal
-
-
-def problem_headers(error: PlatformError) -> list[tuple[str, str]]:
-    """Headers a refusal carries besides its body (RFC 9110: a 401 names its schemes)."""
-    if isinstance(error, Unauthenticated):
-        return [("WWW-Authenticate", 'Bearer realm="cardbox"'),
-                ("WWW-Authenticate", 'ApiKey realm="cardbox"')]
-    return []

@@ -23,6 +23,7 @@ from shared.errors import (
     PreconditionFailed,
     Unauthenticated,
     Unavailable,
+    ValidationFailed,
 )
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,23 @@ def unit_of_work() -> Any:
 
 
 def problem_response(error: PlatformError) -> Response:
-    """An RFC 9457 answer; usable outside a request context (the gateway's proxy path)."""
-    return Response(json.dumps(error.to_problem()), status=error.status, content_type=PROBLEM_JSON)
+    """An RFC 9457 answer; usable outside a request context (the gateway's proxy path). A 401
+    names the schemes that would be accepted (RFC 9110), whoever answers it."""
+    response = Response(json.dumps(error.to_problem()), status=error.status,
+                        content_type=PROBLEM_JSON)
+    if error.status == 401:
+        for scheme in ("Bearer", "ApiKey"):
+            response.headers.add("WWW-Authenticate", f'{scheme} realm="cardbox"')
+    return response
 
 
 def _http_problem(exc: HTTPException) -> Response:
     """Werkzeug and webargs errors in the same problem+json shape as ours."""
-    error = PlatformError(exc.description or exc.name)
-    error.status, error.code, error.title = exc.code or 500, exc.name.lower().replace(" ", "_"), \
-        exc.name
+    # A body that fails its schema is the same kind of error as one our handlers refuse.
+    error = (ValidationFailed if exc.code == 422 else PlatformError)(exc.description or exc.name)
+    if exc.code != 422:
+        error.status, error.code, error.title = exc.code or 500, \
+            exc.name.lower().replace(" ", "_"), exc.name
     messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
     if messages:
         error.errors = _field_errors(messages)

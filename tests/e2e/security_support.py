@@ -189,9 +189,10 @@ def same_answer(results: Results, attempt: str, known: requests.Response,
     seen_known, seen_unknown = comparable(known), comparable(unknown)
     alike = (seen_known[0], mask(str(seen_known[1])), mask(seen_known[2])) == (
         seen_unknown[0], mask(str(seen_unknown[1])), mask(seen_unknown[2]))
+    statuses = f"both {known.status_code}" if known.status_code == unknown.status_code \
+        else f"{known.status_code} / {unknown.status_code}"
     results.add("7", attempt, f"both {status}, identical",
-                f"{known.status_code} / {unknown.status_code}, "
-                + ("identical" if alike else "DIFFERENT"))
+                f"{statuses}, " + ("identical" if alike else "DIFFERENT"))
     assert known.status_code == unknown.status_code == status, (known.text, unknown.text)
     assert alike, (seen_known, seen_unknown)
 

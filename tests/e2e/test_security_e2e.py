@@ -53,7 +53,7 @@ OPEN_ROUTES = {("POST", "/api/accounts/login"), ("POST", "/api/accounts/activate
                ("POST", "/api/accounts/password-reset/confirm")}
 # What the sweep expects: 401 for want of a principal; the open routes (sent an empty body)
 # get past authentication to webargs' validation, whose 422 carries this code.
-REFUSED, OPEN_ANSWER = (401, "unauthenticated"), (422, "unprocessable_entity")
+REFUSED, OPEN_ANSWER = (401, "unauthenticated"), (422, "validation_failed")
 GATEWAY_OPEN = ("/healthz", "/readyz", "/metrics", "/api/docs/", "/api/openapi.json")
 SHORT_TOKEN_TTL = 3  # seconds, for the second stack whose staff tokens expire
 
@@ -418,8 +418,8 @@ def test_the_rate_limit_answers_alike_for_known_and_unknown_addresses(admin, res
         assert comparable(login(known))[::2] == comparable(login(unknown))[::2]
     known_answer, unknown_answer = login(known), login(unknown)
     digits = lambda text: re.sub(r"\d+", "N", text)  # noqa: E731 -- the seconds left may differ
-    same_answer(results, "6th wrong log-in: known vs unknown address (429, Retry-After)",
-                known_answer, unknown_answer, 429, mask=digits)
+    same_answer(results, "6th wrong log-in: known vs unknown address (429, Retry-After; "
+                "seconds masked)", known_answer, unknown_answer, 429, mask=digits)
     for answer in (known_answer, unknown_answer):
         problem = refused(results, "7", "6th wrong log-in, " + (
             "known" if answer is known_answer else "unknown") + " address", answer, 429)
