@@ -39,6 +39,11 @@ def members_become(gateway: Gateway, group_id: str, expected: set[str], what: st
     settles(lambda: members(gateway, group_id), expected, f"the members of {what}")
 
 
+def absorbed(gateway: Gateway, town: str, count: int) -> None:
+    """Wait until the read model holds the `count` active relations of `town`."""
+    settles(lambda: len(gateway.query("city", town)), count, f"the read model to hold {town}")
+
+
 def add_known(gateway: Gateway, group_id: str, relation_ids: list[str]) -> dict[str, Any]:
     """Add relations to a static group once the read model knows them all (adding again is
     harmless: already_member); answers the last tally."""

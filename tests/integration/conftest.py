@@ -14,15 +14,14 @@ import pytest
 import requests
 
 from shared.config import Settings
+from tests.support.postgres import POSTGRES, POSTGRES_PORT, database_url, fresh_databases
 
 REPO = Path(__file__).resolve().parents[2]
 # The same variables as deploy/local/*.sh, so a second pair of servers can serve a second run.
 RABBITMQ_PORT = os.environ.get("RABBITMQ_PORT", "5673")
 MANAGEMENT_PORT = os.environ.get("RABBITMQ_MGMT_PORT", "15673")
-POSTGRES_PORT = os.environ.get("POSTGRES_PORT", "5433")
 AMQP = f"amqp://guest:guest@127.0.0.1:{RABBITMQ_PORT}"
 MANAGEMENT = f"http://127.0.0.1:{MANAGEMENT_PORT}/api"
-POSTGRES = f"postgresql://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
 GUEST = ("guest", "guest")
 
 
@@ -60,20 +59,9 @@ def vhost():
 
 @pytest.fixture
 def databases():
-    """A database-name template for this test; databases are created on first request."""
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    created: list[str] = []
-
-    def create(service: str) -> None:
-        name = f"{prefix}_{service}"
-        with psycopg.connect(POSTGRES, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        created.append(name)
-
-    yield prefix, create
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        for name in created:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A database-name prefix for this test and `create(service)`; dropped afterwards."""
+    with fresh_databases() as made:
+        yield made
 
 
 @pytest.fixture
@@ -85,8 +73,7 @@ def settings(vhost, databases, tmp_path) -> Settings:
         mode="distributed",
         var_dir=tmp_path,
         broker_url=f"{AMQP}/{vhost}",
-        database_url=f"postgresql+psycopg://postgres@127.0.0.1:{POSTGRES_PORT}/"
-                     f"{prefix}_{{service}}",
+        database_url=database_url(prefix),
         principal_secret="integration-secret-" + "z" * 20,
         max_deliveries=3,
         outbox_poll_interval=0.05,

@@ -93,7 +93,7 @@ def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
                                                BulkItem.outcome == "changed")
         undo.total = uow.session.execute(insert(BulkItem).from_select(
             ["job_id", "relation_id", "seq", "chunk_no", "outcome", "detail", "before",
-             "version", "params"], copied)).rowcount
+             "version", "params"], copied).execution_options(preserve_rowcount=True)).rowcount
         if not undo.total:
             raise Conflict("the job changed no relation: there is nothing to undo")
         uow.commit()

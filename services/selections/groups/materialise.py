@@ -38,6 +38,8 @@ from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 MEMBERS = GroupMember.__table__
+# The advisory lock that orders full evaluations against the upkeep of touched relations.
+EVALUATION_LOCK = 4_202_611
 COLUMNS = ["group_id", "relation_id", "since", "via", "checked_at"]
 # How a derived membership came about (GroupMember.via).
 VIA = {DYNAMIC: "filter", COMPOSITE: "composite"}
@@ -153,7 +155,19 @@ def evaluate_daily(runtime: Any) -> None:
 DAILY = Periodic("group-evaluation", 900, evaluate_daily)
 
 
+def lock_evaluations(session: Session, *, exclusive: bool) -> None:
+    """Order full evaluations (exclusive) and the upkeep of touched relations (shared) on
+    PostgreSQL, to the end of the transaction. Under READ COMMITTED a group evaluated while a
+    relation is absorbed would miss it for good: the evaluation does not see the uncommitted
+    relation, the absorber's upkeep does not see the uncommitted group. SQLite writes one
+    transaction at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        session.execute(select(lock(EVALUATION_LOCK)))
+
+
 def _evaluate_in_order(session: Session, graph: Graph, wanted: set[str] | None) -> None:
+    lock_evaluations(session, exclusive=True)
     catalog, at = catalog_for(session), datetime.now(UTC)
     order = evaluation_order(graph, wanted)
     for group_id in order:

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from services.selections.dependencies import Graph, Node, evaluation_order
 from services.selections.filters import FilterCatalog, compile_filter
-from services.selections.groups.materialise import VIA, catalog_for, dialect_insert, id_set
+from services.selections.groups.materialise import (
+    VIA,
+    catalog_for,
+    dialect_insert,
+    id_set,
+    lock_evaluations,
+)
 from services.selections.models import (
     COMPOSITE,
     Group,
@@ -52,6 +58,7 @@ def refresh_touched(session: Session) -> None:
     touched = session.info.pop(TOUCHED, None)
     if not touched:
         return
+    lock_evaluations(session, exclusive=False)
     # Held here for the whole refresh: the session keeps loaded objects weakly only.
     derived = {group.id: group for group in session.scalars(select(Group).where(
         Group.kind.in_(tuple(VIA))))}

@@ -22,6 +22,7 @@ from shared.messages import Event
 from shared.permissions import permissions_for_roles
 from shared.plugins import service_plugins
 from shared.runtime import ServiceRuntime, bootstrap
+from tests.support.postgres import unit_database_url
 
 
 def now() -> str:
@@ -105,8 +106,9 @@ SUPERUSER = Principal(kind="staff", id="harness-superuser", roles=("superuser",)
                       permissions=permissions_for_roles(["superuser"]))
 
 
-def start_selections(var_dir) -> tuple[Selections, ServiceRuntime]:
-    settings = Settings(var_dir=var_dir, principal_secret="unit-test-secret-" + "x" * 20)
+def start_selections(var_dir, database_url: str = "") -> tuple[Selections, ServiceRuntime]:
+    settings = Settings(var_dir=var_dir, database_url=database_url,
+                        principal_secret="unit-test-secret-" + "x" * 20)
     (plugin,) = service_plugins(["selections"])
     runtime = bootstrap(plugin, settings, declare=False)
     gateway = Gateway(settings, {"selections": InProcessBackend(create_app(runtime))})
@@ -117,15 +119,17 @@ def start_selections(var_dir) -> tuple[Selections, ServiceRuntime]:
 
 @pytest.fixture
 def selections(tmp_path) -> Iterator[Selections]:
-    """A fresh selections service (its own SQLite database), no consumer threads."""
-    service, runtime = start_selections(tmp_path)
-    yield service
-    runtime.stop()
+    """A fresh selections service (its own database), no consumer threads."""
+    with unit_database_url(["selections"]) as database_url:
+        service, runtime = start_selections(tmp_path, database_url)
+        yield service
+        runtime.stop()
 
 
 @pytest.fixture(scope="module")
 def shared_selections(tmp_path_factory) -> Iterator[Selections]:
     """One selections service for a whole module: for read-only filter tests on seeded data."""
-    service, runtime = start_selections(tmp_path_factory.mktemp("selections"))
-    yield service
-    runtime.stop()
+    with unit_database_url(["selections"]) as database_url:
+        service, runtime = start_selections(tmp_path_factory.mktemp("selections"), database_url)
+        yield service
+        runtime.stop()

@@ -1,6 +1,7 @@
 """The nodes besides field conditions, and the and / or / not around them, on one seeded read
 model: age, tags, dossier actions, functions, archived, account status."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -54,14 +55,14 @@ def seeded(shared_selections):
 
 
 def function(holder: str, organisation: str, role: str, start: str, end: str | None) -> dict:
-    return {"id": f"{holder}-{role}", "relation_id": holder, "organisation_id": organisation,
+    return {"id": str(uuid.uuid4()), "relation_id": holder, "organisation_id": organisation,
             "role": role, "start_date": start, "end_date": end, "active": True,
             "created_at": TODAY.isoformat() + "T00:00:00+00:00",
             "updated_at": TODAY.isoformat() + "T00:00:00+00:00"}
 
 
 def dossier(members: list[str], actions: list[str], version: int = 1, **extra) -> dict:
-    return {"id": extra.pop("id", "d-" + "-".join(members)), "name": "Household",
+    return {"id": extra.pop("id", str(uuid.uuid4())), "name": "Household",
             "kind": "household", "actions": actions, "member_ids": members, "version": version,
             "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00",
             **extra}
