@@ -22,11 +22,12 @@ class ConfigError(ValueError):
 class Settings:
     mode: str = "embedded"
     var_dir: Path = REPO_ROOT / "var"
-    broker_url: str = "memory://localhost/"
+    # Secrets, and URLs that may carry a password, are left out of repr() (logs, tracebacks).
+    broker_url: str = field(default="memory://localhost/", repr=False)
     # `{service}` is replaced by the service name: one database per service.
-    database_url: str = ""
+    database_url: str = field(default="", repr=False)
     service_urls: Mapping[str, str] = field(default_factory=dict)
-    principal_secret: str = ""
+    principal_secret: str = field(default="", repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     prefetch: int = 100
@@ -48,7 +49,7 @@ class Settings:
     fault_exit_before_ack: bool = False
     # The first superuser of a fresh installation (otherwise a one-time password is printed).
     admin_email: str = ""
-    admin_password: str = ""
+    admin_password: str = field(default="", repr=False)
     # Every route but the open ones needs a principal, at the gateway and in each service;
     # CARDBOX_AUTH_REQUIRED=false lets anonymous callers in, for local experiments only.
     auth_required: bool = True
@@ -62,7 +63,7 @@ class Settings:
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
     # smtp://[user:pass@]host:port or smtp+starttls://…; unset: e-mail goes to var_dir/mail.
-    smtp_url: str = ""
+    smtp_url: str = field(default="", repr=False)
     mail_language: str = "nl"  # of portal e-mail when an account names none
     mail_max_attempts: int = 8  # deliveries of one e-mail before it is given up as failed
 

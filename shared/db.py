@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Engine, Table, bindparam, create_engine, event, ins
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.config import Settings
 from shared.messages import Envelope, Event
 
 # JSON that PostgreSQL can index and SQLite can store.
@@ -74,17 +75,24 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         session.execute(statement, [{"_key": row[key], **{f"_{name}": row[name]
                                                          for name in columns}} for row in rows])
         return
-    names = [key, *columns]
-    scratch = f"{table.name}_writes_{zlib.crc32(' '.join(names).encode()):x}"
-    # One per connection and column set, with the types but none of the constraints; made
-    # once, so a chunk adds no catalog churn.
-    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS "
-                         f"AS SELECT {', '.join(names)} FROM {table.name} WITH NO DATA"))
-    _copy(session, scratch, table, names, rows)
+    scratch = copy_to_scratch(session, table, [key, *columns], rows)
     assignments = ", ".join(f"{name} = w.{name}" for name in columns)
     session.execute(text(f"UPDATE {table.name} AS t SET {assignments} FROM {scratch} AS w "
                          f"WHERE t.{key} = w.{key}"))
     session.execute(text(f"DELETE FROM {scratch}"))
+
+
+def copy_to_scratch(session: Session, table: Table, columns: list[str],
+                    rows: list[dict[str, Any]]) -> str:
+    """PostgreSQL only: COPY the rows into a temporary table shaped like `table`'s `columns`
+    and answer its name, to write from in one statement (then DELETE FROM it)."""
+    scratch = f"{table.name}_writes_{zlib.crc32(' '.join(columns).encode()):x}"
+    # One per connection and column set, with the types but none of the constraints; made
+    # once, so a chunk adds no catalog churn.
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS "
+                         f"AS SELECT {', '.join(columns)} FROM {table.name} WITH NO DATA"))
+    _copy(session, scratch, table, columns, rows)
+    return scratch
 
 
 def _copy(session: Session, target: str, table: Table, columns: list[str],
@@ -115,9 +123,13 @@ class UnitOfWork:
         session_factory: sessionmaker[Session],
         service: str,
         on_commit: Callable[[], None] = lambda: None,
+        settings: Settings | None = None,
     ):
         self._session_factory = session_factory
         self.service = service
+        # The running service's settings, for code below the views and handlers; the
+        # defaults for a unit of work made without a runtime.
+        self.settings = settings or Settings()
         self._on_commit = on_commit
         self._depth = 0
         self._emitted = False
@@ -171,8 +183,10 @@ class Database:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.outbox_ready = threading.Event()
 
-    def unit_of_work(self, uow_class: type[UnitOfWork] = UnitOfWork) -> UnitOfWork:
-        return uow_class(self.session_factory, self.service, on_commit=self.outbox_ready.set)
+    def unit_of_work(self, uow_class: type[UnitOfWork] = UnitOfWork,
+                     settings: Settings | None = None) -> UnitOfWork:
+        return uow_class(self.session_factory, self.service, on_commit=self.outbox_ready.set,
+                         settings=settings)
 
     def ping(self) -> None:
         ping(self.engine)

@@ -47,6 +47,13 @@ def cursor_time(value: Any) -> datetime:
         raise _not_ours() from None
 
 
+def cursor_number(value: Any) -> int:
+    """A row number taken out of a cursor; anything else is the same 422 as a forged cursor."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _not_ours()
+
+
 def _not_ours() -> ValidationFailed:
     return ValidationFailed("the cursor is not one this API handed out",
                             errors={"cursor": ["unknown cursor"]})

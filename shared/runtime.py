@@ -53,7 +53,7 @@ class ServiceRuntime:
         return self.plugin.name
 
     def unit_of_work(self):
-        return self.database.unit_of_work(self.plugin.uow_class)
+        return self.database.unit_of_work(self.plugin.uow_class, self.settings)
 
     def migrate(self) -> None:
         upgrade(self.plugin.migrations, self.database.engine)
@@ -146,8 +146,9 @@ class ServiceRuntime:
     # --- background threads (embedded process, or a service's consumer process) ---------------
 
     def start_background(self, *, consume: bool = True, relay: bool = True,
-                         periodic: bool = True) -> None:
-        """Start the outbox relay, the consumer and the plugin's periodic tasks as threads."""
+                         periodic: bool = True, also: tuple[Any, ...] = ()) -> None:
+        """Start the outbox relay, the consumer, the plugin's periodic tasks (and `also`:
+        consumers a process runs besides, e.g. a bulk worker's) as threads."""
         workers: list[Any] = []
         if relay:
             workers.append(self.relay())
@@ -158,6 +159,7 @@ class ServiceRuntime:
             workers += [PeriodicWorker(task, self) for task in self.plugin.periodic]
         embedded = [worker for make in self.plugin.embedded_workers for worker in make(self)] \
             if consume and not self.settings.distributed else []
+        embedded += also
         workers += embedded
         for worker in workers:
             name = f"{self.name}-{type(worker).__name__}"
@@ -167,6 +169,11 @@ class ServiceRuntime:
             self._stoppables.append(worker)
         for started in ([consumer] if consumer else []) + embedded:
             started.ready.wait(timeout=30)
+
+    def running(self) -> bool:
+        """Whether every background thread still runs (one that ended on its own ends the
+        process, so its supervisor starts it again)."""
+        return all(thread.is_alive() for thread in self._threads)
 
     def request_stop(self) -> None:
         """Ask the background threads to finish; stop() waits for them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from typing import Any
 
 from flask import Flask
 
@@ -17,7 +18,7 @@ from shared.config import Settings
 from shared.context import configure_logging
 from shared.http import create_app
 from shared.plugins import service_plugins
-from shared.runtime import bootstrap
+from shared.runtime import ServiceRuntime, bootstrap
 
 
 def web_app(name: str) -> Flask:
@@ -32,12 +33,18 @@ def consume(name: str) -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_level, f"{name}-consumer")
     (plugin,) = service_plugins([name])
-    runtime = bootstrap(plugin, settings, migrate=False)
+    serve(bootstrap(plugin, settings, migrate=False))
+
+
+def serve(runtime: ServiceRuntime, **background: Any) -> None:
+    """Run a process's background threads (start_background's choices) until SIGTERM,
+    Ctrl-C or one of them ends, then stop them all."""
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    runtime.start_background()
+    runtime.start_background(**background)
     try:
-        stopping.wait()
+        while runtime.running() and not stopping.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -39,14 +39,15 @@ def _staff(uow: UnitOfWork, email: str, password: str) -> dict[str, Any] | None:
         found = uow.session.execute(select(StaffUser.id, StaffUser.password_hash).where(
             StaffUser.email_folded == fold(email))).one_or_none()
     # Verified outside the transaction: a slow hash must not hold the database's write lock.
-    if not passwords.verify_password(password, found.password_hash if found else None):
+    if not passwords.verify_password(password, found.password_hash if found else None,
+                                   uow.settings):
         return None
     with uow:
         user = uow.session.get(StaffUser, found.id)
         if user is None or user.password_hash != found.password_hash:
             return None  # removed or given a new password this very moment
-        if passwords.needs_rehash(user.password_hash):
-            user.password_hash = passwords.hash_password(password)
+        if passwords.needs_rehash(user.password_hash, uow.settings):
+            user.password_hash = passwords.hash_password(password, uow.settings)
         user.last_login_at = now()
         token, expires_at = tokens.issue(uow, "staff", user.id,
                                          principal_fields=user.principal_fields())

@@ -8,7 +8,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.accounts import settings as accounts_settings
+from shared.config import Settings
 from shared.errors import ValidationFailed
 
 MIN_LENGTH = 10
@@ -23,29 +23,29 @@ def _hasher_for(time_cost: int, memory_kib: int) -> tuple[PasswordHasher, str]:
     return hasher, hasher.hash(secrets.token_urlsafe(16))
 
 
-def _hasher() -> tuple[PasswordHasher, str]:
-    settings = accounts_settings.current()
+def _hasher(settings: Settings) -> tuple[PasswordHasher, str]:
     return _hasher_for(settings.password_hash_time_cost, settings.password_hash_memory_kib)
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of `password`, salt and parameters included."""
-    return _hasher()[0].hash(password)
+def hash_password(password: str, settings: Settings) -> str:
+    """An argon2id hash of `password` at the cost `settings` fix, salt and parameters
+    included."""
+    return _hasher(settings)[0].hash(password)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
+def verify_password(password: str, password_hash: str | None, settings: Settings) -> bool:
     """Whether `password` matches `password_hash`; with no hash (no such user) it spends the
     same time on a dummy hash and answers False."""
-    hasher, dummy = _hasher()
+    hasher, dummy = _hasher(settings)
     try:
         return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
+def needs_rehash(password_hash: str, settings: Settings) -> bool:
     """Whether a stored hash was made with weaker parameters than today's."""
-    return _hasher()[0].check_needs_rehash(password_hash)
+    return _hasher(settings)[0].check_needs_rehash(password_hash)
 
 
 def policy_problems(password: str, email: str | None = None) -> list[str]:

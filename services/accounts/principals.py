@@ -7,10 +7,8 @@ from typing import Any
 from services.accounts.api_clients.models import ApiClient
 from services.accounts.login import principal_dict, staff_principal
 from services.accounts.staff.models import StaffUser
-from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.messages import Envelope
-from shared.permissions import NOT_FOR_API_CLIENTS
 
 
 def get_principal(query: Envelope, uow: UnitOfWork) -> dict[str, Any]:
@@ -23,9 +21,6 @@ def get_principal(query: Envelope, uow: UnitOfWork) -> dict[str, Any]:
                 if user else None
         else:
             client = uow.session.get(ApiClient, principal_id)
-            found = None if client is None or client.revoked_at is not None else principal_dict(
-                Principal(kind="api_client", id=client.id, name=client.name,
-                          scopes=tuple(client.scopes),
-                          permissions=tuple(scope for scope in client.scopes
-                                            if scope not in NOT_FOR_API_CLIENTS)))
+            found = None if client is None or client.revoked_at is not None \
+                else principal_dict(client.principal())
     return {"principal": found}

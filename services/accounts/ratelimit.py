@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.accounts import settings as accounts_settings
 from services.accounts.models import Base, now
+from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.errors import PlatformError
 
@@ -33,9 +33,9 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
-def _keys(email: str, client_ip: str | None) -> list[tuple[str, str, int]]:
+def _keys(email: str, client_ip: str | None,
+          settings: Settings) -> list[tuple[str, str, int]]:
     """(scope, key, allowed failures) for the limits that apply to this attempt."""
-    settings = accounts_settings.current()
     folded = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
     keys = [("email", folded, settings.login_failures_per_email)]
     if client_ip:
@@ -43,16 +43,16 @@ def _keys(email: str, client_ip: str | None) -> list[tuple[str, str, int]]:
     return keys
 
 
-def _window() -> timedelta:
-    return timedelta(seconds=accounts_settings.current().login_failure_window)
+def _window(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.login_failure_window)
 
 
 def check(uow: UnitOfWork, email: str, client_ip: str | None) -> None:
     """Refuse (429 with retry_after) an attempt on an address or from an IP that failed too
     often lately; call before looking at the password."""
-    moment, window = now(), _window()
+    moment, window = now(), _window(uow.settings)
     with uow:
-        for scope, key, allowed in _keys(email, client_ip):
+        for scope, key, allowed in _keys(email, client_ip, uow.settings):
             count, oldest = uow.session.execute(
                 select(func.count(), func.min(LoginFailure.failed_at))
                 .where(LoginFailure.scope == scope, LoginFailure.key == key,
@@ -70,15 +70,15 @@ def record_failure(uow: UnitOfWork, email: str, client_ip: str | None) -> None:
     moment = now()
     with uow:
         uow.session.execute(delete(LoginFailure).where(
-            LoginFailure.failed_at <= moment - _window()))
-        for scope, key, _allowed in _keys(email, client_ip):
+            LoginFailure.failed_at <= moment - _window(uow.settings)))
+        for scope, key, _allowed in _keys(email, client_ip, uow.settings):
             uow.session.add(LoginFailure(scope=scope, key=key, failed_at=moment))
         uow.commit()
 
 
 def record_success(uow: UnitOfWork, email: str) -> None:
     """A right password clears the address's failures (not the IP's)."""
-    ((scope, key, _allowed), *_ip) = _keys(email, None)
+    ((scope, key, _allowed), *_ip) = _keys(email, None, uow.settings)
     with uow:
         uow.session.execute(delete(LoginFailure).where(LoginFailure.scope == scope,
                                                        LoginFailure.key == key))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from services.accounts import login as logins
-from services.accounts import settings as accounts_settings
 from services.accounts.authentication import authenticate
 from services.accounts.ratelimit import TooManyAttempts
 from services.accounts.staff.schemas import AuthenticateSchema, LoginAnswerSchema, LoginSchema
@@ -31,11 +30,6 @@ internal = InternalBlueprint("internal", __name__, url_prefix="/api/accounts/int
 
 
 
-@sessions.before_app_request
-def _use_settings() -> None:
-    accounts_settings.use(current_app.extensions["cardbox.runtime"].settings)
-
-
 @sessions.app_errorhandler(TooManyAttempts)
 def _too_many(error: TooManyAttempts):
     response = problem_response(error)
@@ -43,10 +37,11 @@ def _too_many(error: TooManyAttempts):
     return response
 
 
-def _client_ip() -> str | None:
+def client_ip() -> str | None:
+    """The address the request came from, as the gateway saw it (rate limits count by it)."""
     # The gateway appends the address it saw as the last hop; earlier hops are the client's word.
-    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-    return hops[-1] or request.remote_addr
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.rsplit(",", 1)[-1].strip() or request.remote_addr
 
 
 @sessions.post("/login")
@@ -57,7 +52,7 @@ def login(data):
     """Log in (staff by default, or kind "portal") for a token to send as
     Authorization: Bearer <token>; a wrong e-mail address or password is one same 401."""
     return logins.login(unit_of_work(), data["email"], data["password"], kind=data["kind"],
-                        client_ip=_client_ip())
+                        client_ip=client_ip())
 
 
 @sessions.post("/logout")

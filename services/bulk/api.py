@@ -20,6 +20,7 @@ from services.bulk.schemas import (
     StepValuesSchema,
     UndoSchema,
 )
+from shared.http import unit_of_work
 from shared.idempotency import idempotent
 
 operations = Blueprint("operations", __name__, url_prefix="/api/bulk/operations",
@@ -30,6 +31,8 @@ jobs = Blueprint("jobs", __name__, url_prefix="/api/bulk/jobs",
 
 
 def _runtime():
+    """The bulk runtime: its bus client and settings, for the views that need more than a unit
+    of work."""
     return current_app.extensions["cardbox.runtime"]
 
 
@@ -49,7 +52,7 @@ class Jobs(MethodView):
     @jobs.response(200, JobPageSchema)
     def get(self, args):
         """Bulk jobs, newest first, a page at a time (optionally of one status)."""
-        return reads.list_jobs(_runtime().unit_of_work(), limit=args["limit"],
+        return reads.list_jobs(unit_of_work(), limit=args["limit"],
                                cursor=args.get("cursor"), status=args.get("status"))
 
     @jobs.arguments(JobCreateSchema)
@@ -71,7 +74,7 @@ class Jobs(MethodView):
 def get_job(job_id):
     """A job: status, counts per outcome, progress (done, total, relations per second,
     seconds left) and timings."""
-    return reads.get_job(_runtime().unit_of_work(), job_id)
+    return reads.get_job(unit_of_work(), job_id)
 
 
 @jobs.get("/<job_id>/items")
@@ -81,6 +84,10 @@ def job_items(args, job_id):
     """The job's relations in target order, a page at a time: while a draft, the preview
     (diff and would-be outcome, asked now); afterwards the outcome of each (filter with
     `outcome`)."""
+    return _items_page(args, job_id)
+
+
+def _items_page(args, job_id):
     runtime = _runtime()
     return reads.items(runtime.unit_of_work(), runtime.rpc, job_id, limit=args["limit"],
                        cursor=args.get("cursor"), outcome=args.get("outcome"))
@@ -110,9 +117,7 @@ class JobItem(MethodView):
 @jobs.response(200, ItemPageSchema)
 def job_results(args, job_id):
     """The outcome per relation of a confirmed job (as /items), filterable by outcome."""
-    runtime = _runtime()
-    return reads.items(runtime.unit_of_work(), runtime.rpc, job_id, limit=args["limit"],
-                       cursor=args.get("cursor"), outcome=args.get("outcome"))
+    return _items_page(args, job_id)
 
 
 @jobs.post("/<job_id>/confirm")
@@ -122,7 +127,7 @@ def confirm_job(body, job_id):
     """Start a draft job with the confirmations its impacts ask for: it is cut into chunks
     the bulk workers run. 409 when it is not a draft (confirmed twice); 422 naming
     `confirmations` when one is missing."""
-    return confirm.confirm_job(_runtime().unit_of_work(), job_id, body), 202
+    return confirm.confirm_job(unit_of_work(), job_id, body), 202
 
 
 @jobs.post("/<job_id>/cancel")
@@ -130,14 +135,14 @@ def confirm_job(body, job_id):
 def cancel_job(job_id):
     """Cancel a job: chunks being applied finish, the rest are not started (their relations
     end up cancelled). A draft is simply cancelled."""
-    return steer.cancel_job(_runtime().unit_of_work(), job_id)
+    return steer.cancel_job(unit_of_work(), job_id)
 
 
 @jobs.post("/<job_id>/retry")
 @jobs.response(202, JobSchema)
 def retry_job(job_id):
     """Run the failed relations of a finished job again; 409 when none failed."""
-    return steer.retry_job(_runtime().unit_of_work(), job_id), 202
+    return steer.retry_job(unit_of_work(), job_id), 202
 
 
 @jobs.post("/<job_id>/undo")

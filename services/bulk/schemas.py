@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.bulk.models import OUTCOMES, STATUSES
-from shared.pagination import MAX_LIMIT
+from shared.pagination import PageArgs
 
 PREVIEW_OUTCOMES = ("would_change", "unchanged", "would_fail", "changed_since")
 
@@ -50,16 +50,12 @@ class UndoSchema(Schema):
                        "at confirmation."})
 
 
-class ItemArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
+class ItemArgs(PageArgs):
     outcome = fields.String(validate=validate.OneOf(OUTCOMES), metadata={
         "description": "Only items with this outcome (a running or finished job)."})
 
 
-class JobListArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String()
+class JobListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 

@@ -7,8 +7,6 @@ In embedded mode the bulk runtime runs Settings.bulk_workers of them as threads.
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Any
 
 from kombu import Queue
@@ -60,23 +58,13 @@ def main() -> None:
     """One worker process: a chunk consumer, plus the outbox relay for what it records."""
     from services.bulk.plugin import plugin
     from shared.runtime import bootstrap
+    from shared.service import serve
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, "bulk-worker")
     runtime = bootstrap(plugin, settings, migrate=False)
-    runtime.start_background(consume=False, relay=True, periodic=False)
-    consumer = chunk_consumer(runtime, "bulk-worker")
-    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
-    thread = threading.Thread(target=consumer.run, name="bulk-worker", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.5)
-    except KeyboardInterrupt:
-        consumer.stop()
-        thread.join(10)
-    finally:
-        runtime.stop()
+    serve(runtime, consume=False, periodic=False,
+          also=(chunk_consumer(runtime, "bulk-worker"),))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Who uses which saved set: composite groups their sub-groups, filters (of dynamic groups, lists
 and selection sources) the groups, lists and selections they name, selections their source.
-One graph answers "may this be deleted" (users_of), "would this make a cycle" (check_acyclic)
-and "in which order are derived groups evaluated" (evaluation_order, dependants).
+One graph answers "may this be deleted" (users_of, refuse_if_used), "would this make a cycle"
+(check_acyclic) and "in which order are derived groups evaluated" (evaluation_order,
+dependants).
 
 Only evaluation reads through an edge: a selection is a snapshot, so what its source uses is
 never evaluated through it, and no cycle passes through a selection."""
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.selections.models import COMPOSITE, Group, RelationList, Selection
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, ValidationFailed
 
 Node = tuple[str, str]  # (kind, id): kind is "group", "list" or "selection"
 SET_NODES = {"in_group": "group", "in_list": "list", "in_selection": "selection"}
@@ -100,6 +101,15 @@ def users_of(session: Session, kind: str, set_id: str) -> list[dict[str, str]]:
              if (kind, set_id) in saved.uses and (saved.kind, saved.id) != (kind, set_id)]
     users.sort(key=lambda saved: (saved.kind, saved.name.casefold(), saved.id))
     return [{"kind": saved.kind, "id": saved.id, "name": saved.name} for saved in users]
+
+
+def refuse_if_used(session: Session, kind: str, set_id: str, name: str) -> None:
+    """Refuse to delete a group or list something uses (409 naming the users in `used_by`)."""
+    users = users_of(session, kind, set_id)
+    if users:
+        raise Conflict(f"{kind} {name!r} is used by " + ", ".join(
+            f"{user['kind']} {user['name']!r}" for user in users) + "; change those first",
+            used_by=users)
 
 
 def check_acyclic(session: Session, kind: str, set_id: str, uses: Iterable[Node], *,

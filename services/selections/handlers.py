@@ -48,12 +48,7 @@ def absorb_merge(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """The merged relations are tombstones now: only the keeper stays findable."""
     payload = event.payload
     with uow:
-        follow.follow_merge(uow.session, payload["merge_id"], payload["keep"]["id"],
-                            payload["merged"])
-        selection_merges.absorb_merge(uow.read_model, payload["merge_id"],
-                                      payload["keep"]["id"], payload["merged"])
-        relations.absorb_merge(uow.read_model, payload["merge_id"], payload["keep"],
-                               payload["merged"], _now())
+        merge(uow, payload["merge_id"], payload["keep"], payload["merged"], _now())
         uow.commit()
 
 
@@ -61,21 +56,43 @@ def absorb_merge_undone(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Every relation of the merge is findable again, as it was before."""
     payload = event.payload
     with uow:
-        follow.undo_merge(uow.session, payload["merge_id"], payload["keep"]["id"])
-        selection_merges.absorb_merge_undone(uow.read_model, payload["merge_id"],
-                                             payload["keep"]["id"])
-        relations.absorb_merge_undone(uow.read_model, payload["merge_id"], payload["keep"],
-                                      payload["restored"], _now())
+        undo_merge(uow, payload["merge_id"], payload["keep"], payload["restored"], _now())
         uow.commit()
 
 
 def forget_relations(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Deleted relations leave the read model: nothing may find them any more."""
     with uow:
-        follow.forget_memberships(uow.session, event.payload["relation_ids"])
-        selection_merges.forget(uow.read_model, event.payload["relation_ids"])
-        relations.forget(uow.read_model, event.payload["relation_ids"], _now())
+        forget(uow, event.payload["relation_ids"], _now())
         uow.commit()
+
+
+# A merge, its undo and a deletion reach static groups, selections and the read model alike,
+# from an event or from the rebuild. Groups and selections go first: they move nothing once the
+# projection has recorded the merge.
+
+def merge(uow: SelectionsUnitOfWork, merge_id: str, keep: dict[str, Any],
+          merged_ids: list[str], at: datetime) -> None:
+    """Static memberships, selection members and edits move to the keeper; the merged
+    relations become tombstones."""
+    follow.follow_merge(uow.session, merge_id, keep["id"], merged_ids)
+    selection_merges.absorb_merge(uow.read_model, merge_id, keep["id"], merged_ids)
+    relations.absorb_merge(uow.read_model, merge_id, keep, merged_ids, at)
+
+
+def undo_merge(uow: SelectionsUnitOfWork, merge_id: str, keep: dict[str, Any],
+               restored: list[dict[str, Any]], at: datetime) -> None:
+    """What the merge moved goes back, and the merged relations return."""
+    follow.undo_merge(uow.session, merge_id, keep["id"])
+    selection_merges.absorb_merge_undone(uow.read_model, merge_id, keep["id"])
+    relations.absorb_merge_undone(uow.read_model, merge_id, keep, restored, at)
+
+
+def forget(uow: SelectionsUnitOfWork, relation_ids: list[str], at: datetime) -> None:
+    """Deleted relations leave static groups, selections and the read model."""
+    follow.forget_memberships(uow.session, relation_ids)
+    selection_merges.forget(uow.read_model, relation_ids)
+    relations.forget(uow.read_model, relation_ids, at)
 
 
 def absorb_account(event: Envelope, uow: SelectionsUnitOfWork) -> None:

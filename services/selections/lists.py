@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.selections.dependencies import check_acyclic, filter_uses, users_of
+from services.selections.dependencies import check_acyclic, filter_uses, refuse_if_used
 from services.selections.filters import FilterCatalog, compile_filter
 from services.selections.groups import materialise
 from services.selections.handlers import SelectionsUnitOfWork
 from services.selections.models import RelationList
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 
 
 def list_lists(uow: SelectionsUnitOfWork) -> list[dict[str, Any]]:
@@ -55,11 +55,7 @@ def delete_list(uow: SelectionsUnitOfWork, list_id: str) -> None:
     naming them."""
     with uow:
         relation_list = _found(uow, list_id)
-        users = users_of(uow.session, "list", list_id)
-        if users:
-            raise Conflict(f"list {relation_list.name!r} is used by " + ", ".join(
-                f"{user['kind']} {user['name']!r}" for user in users) + "; change those first",
-                used_by=users)
+        refuse_if_used(uow.session, "list", list_id, relation_list.name)
         uow.session.delete(relation_list)
         uow.commit()
 

@@ -3,8 +3,8 @@
     python -m services.selections.rebuild [--from-scratch]
 
 Pages through `relations.export_states` over the bus and replays definitions, gone (merged and
-deleted) relations, relation states, functions and dossiers through the same projection
-functions events use; whatever the read model holds that relations no longer has goes. Version
+deleted) relations, relation states, functions and dossiers through the same functions the
+event handlers use; whatever the read model holds that relations no longer has goes. Version
 guards keep what events bring meanwhile: the consumers may run during a rebuild.
 `--from-scratch` empties the read model first (never lists, groups or selections).
 """
@@ -12,7 +12,6 @@ guards keep what events bring meanwhile: the consumers may run during a rebuild.
 from __future__ import annotations
 
 import argparse
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from services.relations.messages import ExportStates, GetRelationStates
+from services.selections import handlers
+from services.selections.groups.materialise import evaluate_all
 from services.selections.handlers import SelectionsUnitOfWork
 from services.selections.models import (
     DOSSIER_ACTION,
@@ -44,7 +45,6 @@ from shared.context import configure_logging
 from shared.plugins import service_plugins
 from shared.runtime import ServiceRuntime, bootstrap
 
-log = logging.getLogger(__name__)
 PAGE = 1000
 READ_MODEL = (RelationValue, RelationView, GoneRelation, MergeRecord, FunctionView,
               DossierMember, DossierAction, DossierView, FieldDefinition, Definition)
@@ -144,7 +144,7 @@ class _Rebuild:
                 at = datetime.now(UTC)
                 deleted = [item["id"] for item in missed if item["reason"] == "deleted"]
                 if deleted:
-                    relations.forget(uow.read_model, deleted, at)
+                    handlers.forget(uow, deleted, at)
                 self._merged(uow, [item for item in missed if item["reason"] == "merged"],
                              keepers, at)
                 uow.commit()
@@ -158,11 +158,10 @@ class _Rebuild:
         for (merge_id, keep_id), merged_ids in by_merge.items():
             if (merge_id is not None and keep_id in keepers
                     and uow.read_model.merge(merge_id) is None):
-                relations.absorb_merge(uow.read_model, merge_id, keepers[keep_id], merged_ids,
-                                       at)
+                handlers.merge(uow, merge_id, keepers[keep_id], merged_ids, at)
             else:
                 # Known merge, or one whose keeper went in turn: only the tombstones to keep.
-                _tombstones(uow.read_model, merged_ids, merge_id, at)
+                relations.bury(uow.read_model, merged_ids, "merged", merge_id, at)
 
     def _states(self, relation_ids: set[str]) -> dict[str, dict[str, Any]]:
         if not relation_ids:
@@ -176,19 +175,20 @@ class _Rebuild:
         for states, after, last, read_at in self.pages("relations"):
             with self.uow() as uow:
                 at = datetime.now(UTC)
-                self._merges_undone(uow.read_model, states, at)
+                self._merges_undone(uow, states, at)
                 self.counts["relations_applied"] += relations.absorb_states(
                     uow.read_model, states, at)
                 unknown = _unknown(uow.read_model, RelationView, RelationView.id, states,
                                    after, last, RelationView.absorbed_at < read_at)
                 if unknown:
-                    relations.forget(uow.read_model, unknown, at)
+                    handlers.forget(uow, unknown, at)
                     self.counts["relations_forgotten"] += len(unknown)
                 uow.commit()
 
-    def _merges_undone(self, read_model: ReadModel, states: list[dict[str, Any]],
+    def _merges_undone(self, uow: SelectionsUnitOfWork, states: list[dict[str, Any]],
                        at: datetime) -> None:
         """Live relations the read model holds as merged: their merge was undone since."""
+        read_model = uow.read_model
         tombstones = read_model.gone(state["id"] for state in states)
         restored: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for state in states:
@@ -198,8 +198,7 @@ class _Rebuild:
         for merge_id, merged in restored.items():
             record = read_model.merge(merge_id)
             keep = record and read_model.views([record.keep_id]).get(record.keep_id)
-            relations.absorb_merge_undone(read_model, merge_id,
-                                          keep.state if keep else merged[0], merged, at)
+            handlers.undo_merge(uow, merge_id, keep.state if keep else merged[0], merged, at)
 
     # --- functions and dossiers -------------------------------------------------------------
 
@@ -229,11 +228,6 @@ class _Rebuild:
 
     def evaluate_groups(self) -> None:
         """Every dynamic and composite group evaluated in full against the rebuilt model."""
-        try:
-            from services.selections.groups.materialise import evaluate_all
-        except ImportError:
-            log.warning("groups are not materialised in this version: nothing to evaluate")
-            return
         with self.uow() as uow:
             evaluate_all(uow)
             uow.commit()
@@ -250,19 +244,6 @@ def _unknown(read_model: ReadModel, model: type, key: Any, items: list[dict[str,
         query = query.where(key <= last)
     offered = {item["id"] for item in items}
     return [rid for rid in read_model.session.scalars(query) if rid not in offered]
-
-
-def _tombstones(read_model: ReadModel, relation_ids: list[str], merge_id: str | None,
-                at: datetime) -> None:
-    read_model.remove(relation_ids)
-    known = read_model.gone(relation_ids)
-    for relation_id in relation_ids:
-        tombstone = known.get(relation_id)
-        if tombstone is None:
-            read_model.add(GoneRelation(id=relation_id, reason="merged", merge_id=merge_id,
-                                        at=at))
-        else:
-            tombstone.reason, tombstone.merge_id, tombstone.at = "merged", merge_id, at
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,8 @@ from marshmallow import Schema, fields, validate
 from services.relations.messages import RelationStateSchema
 from shared.pagination import MAX_LIMIT
 
+# Relation ids one call may add to or remove from a group or selection.
+MAX_IDS = 10_000
 FILTER_DESCRIPTION = (
     'A tree of {"and": [...]}, {"or": [...]}, {"not": node} over conditions '
     '{"field": "city", "op": "eq", "value": "Utrecht"} (standard fields, or custom fields by '
@@ -58,4 +60,14 @@ class ListSchema(Schema):
 
 
 class MemberPageSchema(RelationPageSchema):
+    """A page of a set's members; a group or selection page overrides `items` with states
+    that carry their `membership`."""
+
     count = fields.Integer(required=True, metadata={"description": "Members in all."})
+
+
+class RelationIdsSchema(Schema):
+    """The relations a call adds to or removes from a group or selection."""
+
+    relation_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
+                               required=True, validate=validate.Length(min=1, max=MAX_IDS))

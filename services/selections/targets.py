@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
-from services.selections.filters import FilterCatalog, compile_filter
+from services.selections.filters import FilterCatalog, reference_members
 from services.selections.handlers import SelectionsUnitOfWork
-from services.selections.models import RelationView
 from shared.errors import NotFound, ValidationFailed
 from shared.messages import Envelope
 
@@ -24,28 +23,20 @@ def resolve_target(query: Envelope, uow: SelectionsUnitOfWork) -> dict[str, Any]
     ((kind, value),) = payload["target"].items()
     after, limit = payload["after"], payload["limit"]
     if kind == "relation_ids":
-        return _page(sorted(set(_explicit(value))), after, limit)
+        ids = [rid for rid in sorted(set(_explicit(value))) if after is None or rid > after]
+        return _page(ids, limit)
     with uow:
         members = _members(uow, kind, value)
         column = members.selected_columns[0]
         if after is not None:
             members = members.where(column > after)
-        ids = list(uow.session.scalars(members.order_by(column).limit(limit + 1)))
-    return {"relation_ids": ids[:limit], "next": ids[limit - 1] if len(ids) > limit else None}
+        return _page(list(uow.session.scalars(members.order_by(column).limit(limit + 1))),
+                     limit)
 
 
 def _members(uow: SelectionsUnitOfWork, kind: str, value: Any) -> Select:
-    catalog = FilterCatalog(uow.read_model, date.today())
-    if kind == "filter":
-        try:
-            return select(RelationView.id).where(compile_filter(value, catalog))
-        except ValidationFailed as refused:
-            raise ValidationFailed(refused.detail, errors={
-                f"target.{path}": messages for path, messages in refused.errors.items()}) from None
-    if not isinstance(value, str) or not value:
-        raise ValidationFailed(f"a {kind} target names its id",
-                               errors={f"target.{kind}": ["expected an id"]})
-    members = catalog.members_of(kind, value)
+    members = reference_members(kind, value, FilterCatalog(uow.read_model, date.today()),
+                                "target")
     if members is None:
         raise NotFound(f"no {kind} has the id {value!r}")
     return members
@@ -61,7 +52,6 @@ def _explicit(value: Any) -> list[str]:
     return value
 
 
-def _page(ids: list[str], after: str | None, limit: int) -> dict[str, Any]:
-    if after is not None:
-        ids = [rid for rid in ids if rid > after]
+def _page(ids: list[str], limit: int) -> dict[str, Any]:
+    """The first `limit` of the sorted ids, and where the next page starts after."""
     return {"relation_ids": ids[:limit], "next": ids[limit - 1] if len(ids) > limit else None}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,22 +25,19 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from unittest import mock
 
-import psycopg
 from sqlalchemy import text
 
 from services.relations.handlers import bulk_set_based
 from services.relations.messages import ApplyFieldChanges
 from services.relations.plugin import plugin
 from shared.config import Settings
-from shared.permissions import permissions_for_roles
+from shared.permissions import staff_principal
 from shared.runtime import bootstrap
+from tests.support.postgres import database_url, fresh_databases
 
 CHUNK = 500
-SERVER = f"postgresql://postgres@127.0.0.1:{os.environ.get('POSTGRES_PORT', '5433')}"
-ADMIN = f"{SERVER}/postgres"
 # The job's principal, as the bulk service sends it (chunks check it again).
-PRINCIPAL = {"kind": "staff", "id": "bench", "roles": ["superuser"],
-             "permissions": sorted(permissions_for_roles(["superuser"]))}
+PRINCIPAL = staff_principal("bench", "superuser").to_dict()
 RESULT = Path(__file__).resolve().parents[2] / "var" / "bench" / "chunk_apply.json"
 CHANGES = {"newsletter": {"set": True}, "interests": {"add": ["sport"], "remove": ["music"]}}
 
@@ -106,21 +102,15 @@ def apply_chunk(runtime, job: str, ids: list[str], path: str) -> float:
 @contextmanager
 def database(count: int) -> Iterator:
     """A relations service on a database of its own, seeded with `count` persons."""
-    prefix = f"bench_chunk_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{prefix}_relations"')
-    settings = Settings(
-        database_url=f"{SERVER.replace('postgresql', 'postgresql+psycopg', 1)}/"
-                     f"{prefix}_{{service}}",
-        principal_secret="bench" * 8)
-    runtime = bootstrap(plugin, settings)
-    try:
-        seed(runtime, count)
-        yield runtime
-    finally:
-        runtime.stop()
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_relations" WITH (FORCE)')
+    with fresh_databases() as (prefix, create):
+        create("relations")
+        settings = Settings(database_url=database_url(prefix), principal_secret="bench" * 8)
+        runtime = bootstrap(plugin, settings)
+        try:
+            seed(runtime, count)
+            yield runtime
+        finally:
+            runtime.stop()
 
 
 def run(count: int, paths: tuple[str, ...]) -> list[dict[str, float]]:

@@ -23,18 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import text
 
 from services.relations.messages import RelationsBatchUpdated
@@ -46,9 +41,9 @@ from shared.permissions import staff_principal
 from shared.plugins import service_plugins
 from shared.runtime import bootstrap
 from tests.bench.selections_seed import CITIES, seed
+from tests.support.postgres import database_url, fresh_databases
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVER = f"postgresql://postgres@127.0.0.1:{os.environ.get('POSTGRES_PORT', '5433')}"
 RESULT = REPO_ROOT / "var" / "bench" / "selections.json"
 SECRET = "selections-bench-secret-" + "s" * 20
 CHANGED, EVENT_ENTRIES = 100_000, 500
@@ -58,19 +53,6 @@ DYNAMIC = {
     "age": {"age": {"op": "gte", "value": 40}},
     "sport": {"field": "interests", "op": "contains", "value": "sport"},
 }
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A database of our own, dropped afterwards (others may use the same server)."""
-    name = f"bench_selections_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Api:
@@ -100,9 +82,9 @@ class Unavailable(Exception):
 
 def run(count: int, *, threads: int, load_seconds: float) -> dict[str, Any]:
     result: dict[str, Any] = {"relations": count}
-    with scratch_database() as name:
-        settings = Settings(database_url=f"{SERVER.replace('postgresql', 'postgresql+psycopg')}"
-                                         f"/{name}", principal_secret=SECRET)
+    with fresh_databases() as (prefix, create):  # a database of our own, dropped afterwards
+        create("selections")
+        settings = Settings(database_url=database_url(prefix), principal_secret=SECRET)
         (plugin,) = service_plugins(["selections"])
         runtime = bootstrap(plugin, settings, bus=Bus("memory://localhost/"), declare=False)
         try:

@@ -1,17 +1,18 @@
-"""Portal accounts for the security suite, made the way an administrator makes them: the
-sender and an account type configured, a relation with an address, the welcome e-mail read from
-the stack's mailbox folder (var/mail: the stack sets no SMTP URL), the password chosen."""
+"""Portal accounts for the end-to-end tests (the security suite, the selections portal), made
+the way an administrator makes them: the sender and an account type configured, a relation with
+an address, the welcome e-mail read from the product's mailbox folder (var/mail: the products
+here set no SMTP URL), the password chosen."""
 
 from __future__ import annotations
 
 import email
 import re
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 from shared.testing import wait_until
 from tests.e2e.running import Gateway, unique
+from tests.support.portal import body_text
 
 SENDER = {"name": "Security suite", "address": "noreply@example.org",
           "portal_url": "https://portal.example.org"}
@@ -21,10 +22,11 @@ MAIL_TIMEOUT = 30.0
 
 
 class Mailbox:
-    """The .eml files the stack's accounts consumer writes into var/mail (no SMTP URL set)."""
+    """The .eml files a product's accounts consumer writes into <var dir>/mail (no SMTP URL
+    set); `pattern` may span several products' var dirs ("*/mail/*.eml")."""
 
-    def __init__(self, var_dir: Path):
-        self.folder = var_dir / "mail"
+    def __init__(self, var_dir: Path, pattern: str = "mail/*.eml"):
+        self.var_dir, self.pattern = var_dir, pattern
 
     def token(self, recipient: str, path: str, seen: set[str] = frozenset()) -> str:
         """The token of the newest link to `path` (/activate, /reset-password) mailed to
@@ -33,25 +35,20 @@ class Mailbox:
 
         def found() -> list[str]:
             tokens = []
-            for file in sorted(self.folder.glob("*.eml"), key=lambda f: f.stat().st_mtime):
+            for file in sorted(self.var_dir.glob(self.pattern), key=lambda f: f.stat().st_mtime):
                 message = email.message_from_bytes(file.read_bytes())
-                match = pattern.search(text_of(message))
+                match = pattern.search(body_text(message))
                 if file.name not in seen and message["To"] == recipient and match:
                     tokens.append(match.group(1))
             return tokens[-1:]
 
         (token,) = wait_until(found, timeout=MAIL_TIMEOUT, interval=0.1,
-                              message=f"a {path} e-mail to {recipient} in {self.folder}")
+                              message=f"a {path} e-mail to {recipient} in "
+                                      f"{self.var_dir / self.pattern}")
         return token
 
     def files(self) -> set[str]:
-        return {file.name for file in self.folder.glob("*.eml")} if self.folder.exists() \
-            else set()
-
-
-def text_of(message: Message) -> str:
-    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        return {file.name for file in self.var_dir.glob(self.pattern)}
 
 
 def ready_for_portal(admin: Gateway) -> str:
@@ -89,10 +86,11 @@ def invite(admin: Gateway, relation: dict[str, Any], account_type: str) -> dict[
     return account
 
 
-def activated_portal(admin: Gateway, mailbox: Mailbox, account_type: str) -> dict[str, Any]:
-    """A relation with an active portal account, signed in: {relation, account, token
-    (the activation link's, used), client}."""
-    relation = person_with_address(admin)
+def activated_portal(admin: Gateway, mailbox: Mailbox, account_type: str,
+                     relation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A relation (a new one unless given) with an active portal account, signed in:
+    {relation, account (as created), token (the activation link's, used), client}."""
+    relation = relation or person_with_address(admin)
     account = invite(admin, relation, account_type)
     token = mailbox.token(account["email"], "/activate")
     done = admin.anonymous().post("/api/accounts/activate",
@@ -105,8 +103,6 @@ def activated_portal(admin: Gateway, mailbox: Mailbox, account_type: str) -> dic
     client.session.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
     client.principal = signed_in.json()["principal"]
     return {"relation": relation, "account": account, "token": token, "client": client}
-
-
 
 
 def new_staff_address(admin: Gateway, password: str) -> str:

@@ -20,7 +20,7 @@ import requests
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
-from shared.permissions import permissions_for_roles
+from shared.permissions import staff_principal
 from tests.e2e.running import HTTP_TIMEOUT, REPO_ROOT, Gateway
 
 PROBLEM_JSON = "application/problem+json"
@@ -125,8 +125,7 @@ def signed_long_ago(secret: str, principal: Principal, seconds: int) -> dict[str
 
 def superuser() -> Principal:
     """A principal nobody signed in as: what a forger would claim to be."""
-    return Principal(kind="staff", id=str(uuid.uuid4()), roles=("superuser",), name="Forged",
-                     permissions=permissions_for_roles(("superuser",)))
+    return staff_principal(str(uuid.uuid4()), "superuser", name="Forged")
 
 
 def with_changed_payload(header: str, change: dict[str, Any]) -> str:

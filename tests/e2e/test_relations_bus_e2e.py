@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from services.relations import messages
-from shared.auth import Principal
 from shared.bus import Bus, RpcClient
 from shared.errors import Conflict, Forbidden, ValidationFailed
-from shared.permissions import permissions_for_roles
+from shared.permissions import staff_principal
 from tests.e2e.relations_support import (
     RELATIONS,
     body,
@@ -29,9 +28,7 @@ from tests.e2e.relations_support import (
 from tests.e2e.running import Gateway, unique
 
 # Who a chunk's job runs for: each chunk carries it, and the relations service checks it.
-EDITOR, ROOT = (Principal(kind="staff", id=role, roles=(role,),
-                          permissions=permissions_for_roles([role])).to_dict()
-                for role in ("editor", "superuser"))
+EDITOR, ROOT = (staff_principal(role, role).to_dict() for role in ("editor", "superuser"))
 
 
 @pytest.fixture(scope="module")

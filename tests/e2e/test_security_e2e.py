@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from shared.auth import PRINCIPAL_HEADER, Principal
-from shared.permissions import permissions_for_roles
+from shared.permissions import permissions_for_roles, staff_principal
 from tests.e2e.running import DistributedStack, Gateway, unique
 from tests.e2e.security_portal import (
     PORTAL_PASSWORD,
@@ -191,8 +191,7 @@ def test_a_principal_header_sent_to_the_gateway_grants_nothing(admin, secret, re
 def test_a_service_port_refuses_a_principal_header_the_gateway_did_not_sign(admin, secret,
                                                                             relation, results):
     url, path = admin.service_urls["relations"], f"{RELATIONS}/{relation['id']}"
-    viewer = Principal(kind="staff", id=str(uuid.uuid4()), roles=("viewer",),
-                       permissions=permissions_for_roles(("viewer",)))
+    viewer = staff_principal(str(uuid.uuid4()), "viewer")
     good = signed(secret, viewer)
     allowed(results, "3", "relations port, GET relation, header signed by the stack's key "
             "(control)", direct(url, "GET", path, good))

@@ -5,68 +5,27 @@ and is refused everywhere else."""
 
 from __future__ import annotations
 
-import re
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared.testing import wait_until
-from tests.e2e.relations_support import READ_MODEL_TIMEOUT, body, delete, person, problem, put
+from tests.e2e.relations_support import body, delete, person, problem, put
 from tests.e2e.running import Gateway, unique
+from tests.e2e.security_portal import Mailbox, activated_portal, ready_for_portal
 from tests.e2e.selections_support import GROUPS, add_known, group, history, members_become
 
 ME = "/api/portal/me/groups"
-TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_\-.~%]+)")
-
-
-def activation_token(base_temp: Path, address: str) -> str:
-    """The token of the activation link mailed to `address`: each product here has no SMTP
-    server, so its accounts service writes .eml files into <its var dir>/mail (the embedded
-    process's var dir, or the stack's, which deploy/local/stack.py passes to every process)."""
-
-    def delivered() -> str | None:
-        for path in base_temp.glob("*/mail/*.eml"):
-            message = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if message["To"] == address:
-                found = TOKEN.search(message.get_body(("plain",)).get_content())
-                assert found, f"no activation link in {path}"
-                return found.group(1)
-        return None
-
-    return wait_until(delivered, timeout=READ_MODEL_TIMEOUT, interval=0.1,
-                      message=f"the activation e-mail to {address}")
 
 
 def portal_account(stack: Gateway, base_temp: Path, relation: dict[str, Any]) -> Gateway:
-    """An active portal account for `relation`, logged in: a client of the portal."""
-    kind = unique("member_")
-    body(stack.post("/api/accounts/account-types", json={"key": kind, "label": "Member"}), 201)
-    body(put(stack, "/api/accounts/sender", json={
-        "name": "Cardbox E2E", "address": "ledenadministratie@example.org",
-        "portal_url": "https://portal.example.org"}))
-    answers: list[Any] = []
-
-    def created() -> bool:
-        # The accounts service learns the relation's e-mail address from relations' events.
-        answers.append(stack.post("/api/accounts/accounts", json={
-            "relation_id": relation["id"], "account_type": kind}))
-        return answers[-1].status_code != 422
-    wait_until(created, timeout=READ_MODEL_TIMEOUT, interval=0.1,
-               message="the accounts service to know the relation")
-    account = body(answers[-1], 201)
-    assert account["status"] == "invited"
-
-    address, password = relation["emails"][0]["address"], unique("portal-password-")
-    token = activation_token(base_temp, address)
-    body(stack.anonymous().post("/api/accounts/activate",
-                                json={"token": token, "password": password}), 204)
-    portal = stack.anonymous()
-    answer = body(portal.post("/api/accounts/login", json={
-        "email": address, "password": password, "kind": "portal"}))
-    portal.session.headers["Authorization"] = f"Bearer {answer['token']}"
-    portal.principal = answer["principal"]
+    """An active portal account for `relation`, logged in: a client of the portal. Each product
+    here has no SMTP server, so its accounts service writes .eml files into <its var dir>/mail
+    (the embedded process's var dir, or the stack's)."""
+    made = activated_portal(stack, Mailbox(base_temp, "*/mail/*.eml"), ready_for_portal(stack),
+                            relation)
+    assert made["account"]["status"] == "invited"
+    portal = made["client"]
     assert (portal.principal["kind"], portal.principal["relation_id"]) == (
         "portal", relation["id"])
     return portal

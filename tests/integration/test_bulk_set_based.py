@@ -7,15 +7,12 @@ integration tier."""
 from __future__ import annotations
 
 import json
-import os
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from datetime import UTC, datetime
 from unittest import mock
 
-import psycopg
 import pytest
 from sqlalchemy import insert, text
 
@@ -27,8 +24,8 @@ from services.relations.plugin import plugin
 from shared.config import Settings
 from shared.permissions import permissions_for_roles
 from shared.runtime import bootstrap
+from tests.support.postgres import database_url, fresh_databases
 
-SERVER = f"postgresql://postgres@127.0.0.1:{os.environ.get('POSTGRES_PORT', '5433')}"
 PRINCIPAL = {"kind": "staff", "id": "admin", "roles": ["superuser"],
              "permissions": sorted(permissions_for_roles(["superuser"]))}
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -77,33 +74,21 @@ CHANGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server():
-    """The integration tier's PostgreSQL (its conftest fails the run when it is not up)."""
-    return SERVER
-
-
 @pytest.fixture
-def copies(server):
+def copies():
     """Two relations services, each on a database of its own holding the same relations."""
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    names = [f"{prefix}{n}_relations" for n in "ab"]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    runtimes = [bootstrap(plugin, Settings(
-        database_url=f"{server.replace('postgresql', 'postgresql+psycopg', 1)}/"
-                     f"{prefix}{n}_{{service}}", principal_secret="x" * 40)) for n in "ab"]
-    try:
+    with ExitStack() as stack:
+        runtimes = []
+        for _copy in "ab":
+            prefix, create = stack.enter_context(fresh_databases())
+            create("relations")
+            runtime = bootstrap(plugin, Settings(database_url=database_url(prefix),
+                                                 principal_secret="x" * 40))
+            stack.callback(runtime.stop)
+            runtimes.append(runtime)
         for runtime in runtimes:
             _seed(runtime)
         yield runtimes
-    finally:
-        for runtime in runtimes:
-            runtime.stop()
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            for name in names:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed(runtime) -> None:

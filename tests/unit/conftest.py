@@ -74,12 +74,11 @@ def installed_package(tmp_path, monkeypatch):
 def as_superuser(product):
     """Call a service's app directly with a superuser principal signed by the gateway's key
     (staff log-in arrives with the accounts service; the check in the service exists now)."""
-    from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
-    from shared.permissions import permissions_for_roles
+    from shared.auth import PRINCIPAL_HEADER, PrincipalSigner
+    from shared.permissions import staff_principal
 
     header = PrincipalSigner(product.settings.principal_secret).sign(
-        Principal(kind="staff", id="root", roles=("superuser",),
-                  permissions=permissions_for_roles(["superuser"])))
+        staff_principal("root", "superuser"))
 
     def client(service: str) -> Client:
         app = product.gateway.backends[service].app

@@ -101,10 +101,7 @@ def authenticate_key(uow: UnitOfWork, key: str) -> Principal | None:
             return None
         if client.last_used_at is None or moment - aware(client.last_used_at) >= SLIDE_STEP:
             client.last_used_at = moment
-        principal = Principal(kind="api_client", id=client.id, name=client.name,
-                              scopes=tuple(client.scopes), permissions=tuple(
-                                  scope for scope in client.scopes
-                                  if scope not in NOT_FOR_API_CLIENTS))
+        principal = client.principal()
         uow.commit()
     return principal
 

@@ -9,7 +9,9 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.accounts.models import Base, _iso, now
+from shared.auth import Principal
 from shared.db import JSONType
+from shared.permissions import NOT_FOR_API_CLIENTS
 
 
 class ApiClient(Base):
@@ -42,3 +44,10 @@ class ApiClient(Base):
                 "rotated_at": at(self.rotated_at), "revoked_at": at(self.revoked_at),
                 "last_used_at": at(self.last_used_at),
                 "previous_key_expires_at": at(self.previous_expires_at)}
+
+    def principal(self) -> Principal:
+        """Who a request made with its key stands for: its scopes are its permissions."""
+        return Principal(kind="api_client", id=self.id, name=self.name,
+                         scopes=tuple(self.scopes),
+                         permissions=tuple(scope for scope in self.scopes
+                                           if scope not in NOT_FOR_API_CLIENTS))

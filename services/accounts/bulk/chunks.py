@@ -21,7 +21,6 @@ from shared.messages import Envelope
 from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ
 
 PARAM_NAMES = {"create_accounts": ("account_type", "language"), "block_accounts": ("until",)}
-UNBLOCKED = {"status": "active", "blocked_until": None, "reason": None}
 
 
 def create_accounts(command: Envelope, uow: UnitOfWork) -> list[Outcome]:
@@ -145,5 +144,5 @@ class Work:
     def unblock_accounts(self, outcome: Outcome) -> None:
         account = self._account(outcome)
         outcome["before"] = changes.snapshot(account)
-        self.batch.put_back(account, UNBLOCKED)
+        self.batch.unblock(account)
         outcome["version"] = account.version

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
 from typing import Any
 
-from services.accounts import settings as accounts_settings
 from services.accounts.bulk.plans import Chunk, Outcome
-from services.accounts.mail.compose import render
+from services.accounts.mail.compose import mail_row
 from services.accounts.mail.models import MailSender, OutgoingEmail
 from services.accounts.messages import PortalAccountChanged
 from services.accounts.models import now
@@ -27,7 +25,7 @@ def create_invited(uow: UnitOfWork, chunk: Chunk, created: list[Outcome], *,
     """An invited account for each outcome's relation (decided "created"), its activation
     link, and its welcome e-mail under `keys` (one per outcome); each outcome learns its
     account and version. A concurrent creation makes the whole chunk fail (and be retried)."""
-    language = params["language"] or accounts_settings.current().mail_language
+    language = params["language"] or uow.settings.mail_language
     moment = now()
     accounts, links, mails = [], [], []
     for outcome, key in zip(created, keys, strict=True):
@@ -43,8 +41,10 @@ def create_invited(uow: UnitOfWork, chunk: Chunk, created: list[Outcome], *,
                       "account_id": account.id, "purpose": "activation",
                       "expires_at": moment + LIFETIMES["activation"], "used_at": None,
                       "created_at": moment})
-        mails.append(_welcome(sender, account, key, mail_values(
-            sender, "welcome", token, contact.name), moment))
+        mails.append(mail_row(sender, key=key, purpose="welcome", account_id=account.id,
+                              recipient=account.email, language=language,
+                              values=mail_values(sender, "welcome", token, contact.name),
+                              moment=moment))
         accounts.append(account)
         outcome.update(account_id=account.id, before={"account": None},
                        version=account.version)
@@ -60,13 +60,3 @@ def _row(account: PortalAccount) -> dict[str, Any]:
     return {column.key: getattr(account, column.key)
             for column in PortalAccount.__table__.columns}
 
-
-def _welcome(sender: MailSender, account: PortalAccount, key: str, values: dict[str, Any],
-             moment: datetime) -> dict[str, Any]:
-    subject, text, html = render("welcome", account.language, {"sender": sender, **values})
-    return {"id": str(uuid.uuid4()), "message_key": key, "purpose": "welcome",
-            "account_id": account.id, "sender_name": sender.name,
-            "sender_address": sender.address, "recipient": account.email, "subject": subject,
-            "body_text": text, "body_html": html, "status": "pending", "attempts": 0,
-            "next_attempt_at": moment, "last_error": None, "created_at": moment,
-            "sent_at": None}

@@ -15,14 +15,12 @@ from services.accounts.mail.models import MailSender
 from services.accounts.mail.sender import configured_sender
 from services.accounts.messages import BlockAccountsParams, CreateAccountsParams
 from services.accounts.models import AccountType, now
-from services.accounts.portal.accounts import LIVE
-from services.accounts.portal.changes import newest_versions
+from services.accounts.portal.changes import LIVE, newest_versions
 from services.accounts.portal.models import PortalAccount, RelationContact
 from services.accounts.tokens import aware
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, ValidationFailed
-from shared.permissions import permissions_for_roles
 
 Outcome = dict[str, Any]
 # The outcomes that change something (and so have a before-image, or refuse an undo).
@@ -44,16 +42,14 @@ class Chunk:
 
 
 def authorise(principal: dict[str, Any], permission: str) -> Principal:
-    """The job's principal, if it holds `permission` (a staff member's roles count)."""
+    """The job's principal, if it holds `permission` (the bulk service sends the principal
+    with the permissions it holds now)."""
     try:
         who = Principal.from_dict(principal)
     except (TypeError, ValueError):
         raise ValidationFailed("the principal is not one", errors={
             "principal": ["not a principal"]}) from None
-    granted = set(who.permissions)
-    if who.kind == "staff":
-        granted |= set(permissions_for_roles(who.roles))
-    if permission not in granted:
+    if permission not in who.permissions:
         raise Forbidden(f"the job's principal lacks the permission {permission}",
                         permission=permission)
     return who

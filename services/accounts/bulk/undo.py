@@ -99,7 +99,7 @@ def _cannot_return(uow: UnitOfWork, account: PortalAccount) -> dict[str, str] | 
     if contact is None or contact.status != "active":
         return {"outcome": "refused", "reason": "the relation is archived or gone"}
     holders = uow.session.scalar(select(PortalAccount.id).where(
-        PortalAccount.status.in_(("invited", "active", "blocked")),
+        PortalAccount.status.in_(changes.LIVE),
         (PortalAccount.relation_id == account.relation_id)
         | (PortalAccount.email == account.email)).limit(1))
     if holders is not None:

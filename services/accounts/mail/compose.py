@@ -4,6 +4,7 @@ outbox, in the transaction of the change that asks for it."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +37,27 @@ def link(sender: MailSender, purpose: str, token: str) -> str:
     return f"{sender.portal_url}{LINK_PATHS[purpose]}?token={token}"
 
 
+def mail_row(sender: MailSender, *, key: str, purpose: str, account_id: str | None,
+             recipient: str, language: str, values: dict[str, Any],
+             moment: datetime) -> dict[str, Any]:
+    """The outbox row of one e-mail written now (`moment`), due at once."""
+    subject, text, html = render(purpose, language, {"sender": sender, **values})
+    return {"id": str(uuid.uuid4()), "message_key": key, "purpose": purpose,
+            "account_id": account_id, "sender_name": sender.name,
+            "sender_address": sender.address, "recipient": recipient, "subject": subject,
+            "body_text": text, "body_html": html, "status": "pending", "attempts": 0,
+            "next_attempt_at": moment, "last_error": None, "created_at": moment,
+            "sent_at": None}
+
+
 def queue_mail(uow: UnitOfWork, sender: MailSender, *, key: str, purpose: str,
                account_id: str | None, recipient: str, language: str,
-               values: dict[str, Any]) -> OutgoingEmail | None:
-    """Put an e-mail in the outbox in the transaction in hand; None (nothing queued) if one
-    with the same key was queued before: a repeated command sends no second e-mail."""
-    if already_queued(uow, key):
-        return None
-    subject, text, html = render(purpose, language, {"sender": sender, **values})
-    email = OutgoingEmail(id=str(uuid.uuid4()), message_key=key, purpose=purpose,
-                          account_id=account_id, sender_name=sender.name,
-                          sender_address=sender.address, recipient=recipient, subject=subject,
-                          body_text=text, body_html=html, status="pending", attempts=0,
-                          next_attempt_at=now(), created_at=now())
+               values: dict[str, Any]) -> OutgoingEmail:
+    """Put an e-mail in the outbox in the transaction in hand (its key is unique: a caller
+    that may repeat itself checks `already_queued` first)."""
+    email = OutgoingEmail(**mail_row(sender, key=key, purpose=purpose, account_id=account_id,
+                                     recipient=recipient, language=language, values=values,
+                                     moment=now()))
     uow.session.add(email)
     uow.session.flush()
     return email

@@ -11,20 +11,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from services.accounts import settings as accounts_settings
-from services.accounts import tokens
 from services.accounts.mail.sender import configured_sender
-from services.accounts.messages import PortalAccountChanged
 from services.accounts.models import AccountType, now
 from services.accounts.portal import links
+from services.accounts.portal.changes import LIVE, Batch, announce
 from services.accounts.portal.contacts import contact_of, fold_email
 from services.accounts.portal.models import PortalAccount
 from services.accounts.tokens import aware
 from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
-
-LIVE = ("invited", "active", "blocked")
 
 
 def list_accounts(uow: UnitOfWork, *, limit: int, cursor: str | None,
@@ -59,7 +55,7 @@ def create_account(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     """An invited account for a relation with an e-mail address, and the welcome e-mail with
     its activation link. 422 for an unknown relation or type or a relation without an
     address; 409 without a sender, or if the relation or the address has a live account."""
-    language = data.get("language") or accounts_settings.current().mail_language
+    language = data.get("language") or uow.settings.mail_language
     with uow:
         contact = _usable_contact(uow, data)
         sender = configured_sender(uow)
@@ -77,7 +73,7 @@ def create_account(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
             raise Conflict("the relation or its e-mail address got a portal account at the "
                            "same moment", errors={"relation_id": ["has a live account"]}) from None
         links.send_link(uow, sender, account)
-        state = changed(uow, account)
+        state = announce(uow, account)
         uow.commit()
     return state
 
@@ -121,11 +117,8 @@ def block_account(uow: UnitOfWork, account_id: str,
         raise ValidationFailed("a block ends in the future",
                                errors={"until": ["not in the future"]})
     with uow:
-        account = live_account(uow, account_id)
-        account.status, account.blocked_until, account.reason = "blocked", until, None
-        links.forget(uow, account.id)
-        tokens.revoke_all(uow, "portal", account.id)
-        state = changed(uow, account)
+        with Batch(uow) as batch:
+            state = batch.block(live_account(uow, account_id), until=until)
         uow.commit()
     return state
 
@@ -143,9 +136,9 @@ def unblock_account(uow: UnitOfWork, account_id: str) -> dict[str, Any]:
 
 
 def lift_block(uow: UnitOfWork, account: PortalAccount) -> dict[str, Any]:
-    account.status = "active" if account.password_hash else "invited"
-    account.blocked_until = account.reason = None
-    return changed(uow, account)
+    """Lift the account's block (announced): active again, or invited without a password."""
+    with Batch(uow) as batch:
+        return batch.unblock(account)
 
 
 def delete_account(uow: UnitOfWork, account_id: str) -> None:
@@ -155,11 +148,8 @@ def delete_account(uow: UnitOfWork, account_id: str) -> None:
         account = found(uow, account_id)
         if account.status == "deleted":
             return
-        account.status, account.blocked_until, account.password_hash = "deleted", None, None
-        account.reason = None
-        links.forget(uow, account.id)
-        tokens.revoke_all(uow, "portal", account.id)
-        changed(uow, account)
+        with Batch(uow) as batch:
+            batch.delete(account)
         uow.commit()
 
 
@@ -183,8 +173,9 @@ def lift_expired_blocks(uow: UnitOfWork, at: datetime | None = None) -> int:
         due = list(uow.session.scalars(select(PortalAccount).where(
             PortalAccount.status == "blocked", PortalAccount.blocked_until <= (at or now()))
             .with_for_update()))
-        for account in due:
-            lift_block(uow, account)
+        with Batch(uow) as batch:
+            for account in due:
+                batch.unblock(account)
         uow.commit()
     return len(due)
 
@@ -209,14 +200,3 @@ def live_account(uow: UnitOfWork, account_id: str) -> PortalAccount:
         raise Conflict(f"portal account {account_id} is deleted", errors={"id": ["deleted"]})
     return account
 
-
-def changed(uow: UnitOfWork, account: PortalAccount, **extra: Any) -> dict[str, Any]:
-    """Count the change and announce the account's new state with it (and `extra` payload
-    fields: the bulk job that did it)."""
-    account.version += 1
-    account.updated_at = now()
-    uow.session.flush()
-    state = account.state()
-    uow.emit(PortalAccountChanged, {"account": state, **extra},
-             aggregate_id=account.relation_id)
-    return state

@@ -3,7 +3,6 @@ one-time link (mounted under /api/accounts by the gateway)."""
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,6 +19,7 @@ from services.accounts.portal.schemas import (
     ResetRequestedSchema,
     ResetRequestSchema,
 )
+from services.accounts.sessions import client_ip
 from shared.access import open_route
 from shared.http import unit_of_work
 
@@ -30,12 +30,6 @@ access = Blueprint("portal_access", __name__, url_prefix="/api/accounts",
                    description="Setting a portal password through an e-mailed link; open to "
                                "anyone holding the link.")
 
-
-
-def _client_ip() -> str | None:
-    # The gateway appends the hop it saw last; earlier entries are the client's own word.
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.rsplit(",", 1)[-1].strip() or request.remote_addr
 
 
 @accounts.route("")
@@ -109,7 +103,7 @@ def activate(data):
 @access.response(202, ResetRequestedSchema)
 def request_reset(data):
     """Ask for a link to choose a new portal password; answered alike for any address."""
-    return {"detail": recovery.request_reset(unit_of_work(), data["email"], _client_ip())}, 202
+    return {"detail": recovery.request_reset(unit_of_work(), data["email"], client_ip())}, 202
 
 
 @access.post("/password-reset/confirm")

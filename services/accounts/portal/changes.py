@@ -1,20 +1,24 @@
-"""Changes to portal accounts that accounts makes by itself or in bulk (reacting to relations,
-bulk chunks, their undo): each in the transaction in hand, each announced."""
+"""Changes to portal accounts (by staff, by accounts itself reacting to relations, by bulk
+chunks and their undo): each in the transaction in hand, each announced."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.accounts import tokens
 from services.accounts.messages import PortalAccountChanged
 from services.accounts.models import _iso, now
-from services.accounts.portal.accounts import LIVE
-from services.accounts.portal.models import OneTimeToken, PortalAccount
-from services.accounts.tokens import AccessToken, aware
+from services.accounts.portal import links
+from services.accounts.portal.models import PortalAccount
+from services.accounts.tokens import aware
+from shared.db import UnitOfWork
+
+LIVE = ("invited", "active", "blocked")
+UNBLOCKED = {"status": "active", "blocked_until": None, "reason": None}
 
 
 def live_accounts(session: Session, relation_ids: list[str]) -> dict[str, PortalAccount]:
@@ -93,6 +97,10 @@ class Batch:
             self._no_access.append(account.id)
         return self._announce(account)
 
+    def unblock(self, account: PortalAccount) -> dict[str, Any]:
+        """Lift a block: active again, or invited if it never had a password."""
+        return self.put_back(account, UNBLOCKED)
+
     def move(self, account: PortalAccount, relation_id: str, reason: str) -> dict[str, Any]:
         """Give the account to another relation (a merge or its undo). The relation it leaves
         is announced as without an account (status deleted, moved_to), so readers keyed by
@@ -108,27 +116,24 @@ class Batch:
         return self._announce(account)
 
     def _announce(self, account: PortalAccount) -> dict[str, Any]:
-        account.version += 1
-        account.updated_at = now()
-        state = account.state()
-        # The accounts' rows are flushed together later (one executemany), not one by one
-        # before each outbox insert.
-        with self.uow.session.no_autoflush:
-            self.uow.emit(PortalAccountChanged, {"account": state, **self.extra},
-                          aggregate_id=account.relation_id)
-        return state
+        return announce(self.uow, account, **self.extra)
 
 
-def end_access(uow, account_ids: list[str], sessions_only: list[str] = ()) -> None:
-    """The accounts' unused links and the sessions of both lists end. No session sync (unlike
-    tokens.revoke_all): nobody reads a deleted token after, and evaluating each delete
-    against a session of thousands of accounts is what made chunks slow."""
-    if account_ids:
-        uow.session.execute(sql_delete(OneTimeToken).where(
-            OneTimeToken.account_id.in_(account_ids), OneTimeToken.used_at.is_(None))
-            .execution_options(synchronize_session=False))
-    ended = [*account_ids, *sessions_only]
-    if ended:
-        uow.session.execute(sql_delete(AccessToken).where(
-            AccessToken.kind == "portal", AccessToken.subject_id.in_(ended))
-            .execution_options(synchronize_session=False))
+def announce(uow: UnitOfWork, account: PortalAccount, **extra: Any) -> dict[str, Any]:
+    """Count the change and announce the account's new state with it (and `extra` payload
+    fields: the bulk job that did it)."""
+    account.version += 1
+    account.updated_at = now()
+    state = account.state()
+    # The accounts' rows are flushed together later (one executemany), not one by one
+    # before each outbox insert.
+    with uow.session.no_autoflush:
+        uow.emit(PortalAccountChanged, {"account": state, **extra},
+                 aggregate_id=account.relation_id)
+    return state
+
+
+def end_access(uow: UnitOfWork, account_ids: list[str], sessions_only: list[str] = ()) -> None:
+    """The accounts' unused links and the sessions of both lists end (set-based)."""
+    links.forget(uow, *account_ids)
+    tokens.revoke_all(uow, "portal", *account_ids, *sessions_only)

@@ -36,11 +36,13 @@ def issue(uow: UnitOfWork, account_id: str, purpose: str) -> tuple[str, OneTimeT
     return token, row
 
 
-def forget(uow: UnitOfWork, account_id: str) -> None:
-    """Every unused token of the account stops working (blocked, deleted, superseded)."""
+def forget(uow: UnitOfWork, *account_ids: str) -> None:
+    """Every unused token of the accounts stops working (blocked, deleted, superseded)."""
+    if not account_ids:
+        return
     # No session sync: evaluating the criteria against every object in the session makes a
     # bulk chunk of thousands of accounts quadratic; no caller reads a deleted token after.
-    uow.session.execute(delete(OneTimeToken).where(OneTimeToken.account_id == account_id,
+    uow.session.execute(delete(OneTimeToken).where(OneTimeToken.account_id.in_(account_ids),
                                                    OneTimeToken.used_at.is_(None))
                         .execution_options(synchronize_session=False))
 

@@ -28,7 +28,7 @@ def authenticate_portal(uow: UnitOfWork, email: str, password: str) -> dict[str,
             PortalAccount.email == fold_email(email), PortalAccount.status != "deleted")
         ).one_or_none() or (None, None)
     # Verified outside the transaction: a slow hash must not hold the database's write lock.
-    if not passwords.verify_password(password, password_hash):
+    if not passwords.verify_password(password, password_hash, uow.settings):
         raise Unauthenticated(WRONG_CREDENTIALS)
     with uow:
         account = found(uow, account_id)
@@ -37,8 +37,8 @@ def authenticate_portal(uow: UnitOfWork, email: str, password: str) -> dict[str,
         if account.status == "blocked":
             _refuse_if_still_blocked(account)
             lift_block(uow, account)
-        if passwords.needs_rehash(account.password_hash):
-            account.password_hash = passwords.hash_password(password)
+        if passwords.needs_rehash(account.password_hash, uow.settings):
+            account.password_hash = passwords.hash_password(password, uow.settings)
         contact = contact_of(uow.session, account.relation_id)
         fields = {"id": account.id, "relation_id": account.relation_id,
                   "name": contact.name if contact else None}

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from services.accounts import passwords, ratelimit, tokens
+from services.accounts import passwords, ratelimit
 from services.accounts.mail.compose import render
 from services.accounts.mail.models import OutgoingEmail
 from services.accounts.mail.sender import configured_sender
 from services.accounts.models import now
 from services.accounts.portal import links
-from services.accounts.portal.accounts import changed, found
+from services.accounts.portal.accounts import found
+from services.accounts.portal.changes import announce, end_access
 from services.accounts.portal.contacts import fold_email
 from services.accounts.portal.models import PortalAccount
 from shared.db import UnitOfWork
@@ -40,15 +41,14 @@ def _set_password(uow: UnitOfWork, token: str, purpose: str, password: str) -> N
         email = found(uow, links.valid(uow, token, purpose).account_id).email
     passwords.require_policy(password, email)
     # Hashed outside the transaction: a slow hash must not hold the database's write lock.
-    password_hash = passwords.hash_password(password)
+    password_hash = passwords.hash_password(password, uow.settings)
     with uow:
         account = found(uow, links.redeem(uow, token, purpose).account_id)
         account.password_hash = password_hash
-        links.forget(uow, account.id)
-        tokens.revoke_all(uow, "portal", account.id)
+        end_access(uow, [account.id])
         if account.status == "invited":
             account.status = "active"
-            changed(uow, account)
+            announce(uow, account)
         uow.commit()
 
 

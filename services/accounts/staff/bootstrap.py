@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts import passwords
-from services.accounts import settings as accounts_settings
 from services.accounts.staff.models import StaffUser, fold
 from shared.config import ConfigError
 
@@ -22,7 +21,6 @@ def first_superuser(runtime: Any, *, stderr: TextIO | None = None) -> None:
     """When no staff user exists: a superuser from CARDBOX_ADMIN_EMAIL/_PASSWORD, or else with
     a one-time password printed once to stderr (to be changed at first login)."""
     settings = runtime.settings
-    accounts_settings.use(settings)
     uow = runtime.unit_of_work()
     with uow:
         if uow.session.scalar(select(func.count()).select_from(StaffUser)):
@@ -34,7 +32,8 @@ def first_superuser(runtime: Any, *, stderr: TextIO | None = None) -> None:
     elif problems := passwords.policy_problems(password, email):
         raise ConfigError("CARDBOX_ADMIN_PASSWORD " + " and ".join(problems))
     user = StaffUser(email=email, email_folded=fold(email), name="Administrator",
-                     role="superuser", password_hash=passwords.hash_password(password),
+                     role="superuser",
+                     password_hash=passwords.hash_password(password, settings),
                      must_change_password=one_time)
     try:
         with uow:

@@ -41,7 +41,7 @@ def create_staff(uow: UnitOfWork, data: dict[str, Any], actor: Principal) -> dic
     """Add a staff user; only a superuser adds a superuser."""
     _may_manage(actor, data["role"])
     passwords.require_policy(data["password"], data["email"])
-    password_hash = passwords.hash_password(data["password"])
+    password_hash = passwords.hash_password(data["password"], uow.settings)
     with uow:
         _email_free(uow, data["email"])
         user = StaffUser(email=data["email"].strip(), email_folded=fold(data["email"]),
@@ -58,7 +58,8 @@ def change_staff(uow: UnitOfWork, user_id: str, data: dict[str, Any],
                  actor: Principal) -> dict[str, Any]:
     """Change a staff user's name, address, role or password (a new password must be changed
     at the next login unless told otherwise)."""
-    password_hash = passwords.hash_password(data["password"]) if "password" in data else None
+    password_hash = (passwords.hash_password(data["password"], uow.settings)
+                     if "password" in data else None)
     with uow:
         user = _found(uow, user_id)
         _may_manage(actor, user.role, data.get("role", user.role))
@@ -100,14 +101,14 @@ def change_own_password(uow: UnitOfWork, actor: Principal, current: str, new: st
     user_id = _own_id(actor)
     with uow:
         user = _found(uow, user_id)
-        if not passwords.verify_password(current, user.password_hash):
+        if not passwords.verify_password(current, user.password_hash, uow.settings):
             raise ValidationFailed("the current password is not right",
                                    errors={"current_password": ["not right"]})
         passwords.require_policy(new, user.email, field="new_password")
-        if passwords.verify_password(new, user.password_hash):
+        if passwords.verify_password(new, user.password_hash, uow.settings):
             raise ValidationFailed("the new password must differ from the current one",
                                    errors={"new_password": ["same as the current password"]})
-        user.password_hash = passwords.hash_password(new)
+        user.password_hash = passwords.hash_password(new, uow.settings)
         user.must_change_password = False
         user.updated_at = now()
         tokens.revoke_all(uow, "staff", user.id, keep=token)

@@ -13,7 +13,12 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from services.accounts.messages import GetPrincipal
-from services.bulk.jobs.common import job_for_update, operation_named, params_for
+from services.bulk.jobs.common import (
+    job_for_update,
+    missing_permission,
+    operation_named,
+    params_for,
+)
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict
 from services.bulk.models import COUNTED, BulkChunk, BulkItem, BulkJob, now
@@ -87,10 +92,9 @@ def current_principal(rpc, principal: dict[str, Any]) -> dict[str, Any] | None:
 def _refusal(principal: dict[str, Any] | None, operation) -> str | None:
     if principal is None:
         return "the job's principal no longer exists"
-    held = set(principal.get("permissions") or ())
-    for needed in ("bulk:run", operation.permission):
-        if needed not in held:
-            return f"the job's principal no longer holds the permission {needed}"
+    needed = missing_permission(principal, operation)
+    if needed is not None:
+        return f"the job's principal no longer holds the permission {needed}"
     return None
 
 

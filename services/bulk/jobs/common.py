@@ -33,13 +33,20 @@ def acting_principal() -> dict[str, Any]:
     return answer
 
 
+def missing_permission(principal: dict[str, Any] | None,
+                       operation: BulkOperation) -> str | None:
+    """The first of bulk:run and the operation's own permission the principal lacks."""
+    held = set((principal or {}).get("permissions") or ())
+    return next((needed for needed in (BULK_RUN, operation.permission) if needed not in held),
+                None)
+
+
 def check_may_run(principal: dict[str, Any] | None, operation: BulkOperation) -> None:
     """403 unless the principal holds bulk:run and the operation's own permission."""
-    held = set((principal or {}).get("permissions") or ())
-    for needed in (BULK_RUN, operation.permission):
-        if needed not in held:
-            raise Forbidden(f"the {operation.name} operation needs the permission {needed}",
-                            permission=needed)
+    needed = missing_permission(principal, operation)
+    if needed is not None:
+        raise Forbidden(f"the {operation.name} operation needs the permission {needed}",
+                        permission=needed)
 
 
 def job_for_update(uow, job_id: str) -> BulkJob:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.bulk.messages import JobFinished
-from services.bulk.models import BulkChunk, BulkJob, now
+from services.bulk.models import COUNTED, BulkChunk, BulkJob, now
 
 
 def final_status(job: BulkJob) -> str:
@@ -20,8 +20,7 @@ def finish(uow, job: BulkJob, status: str | None = None, error: str | None = Non
     job.finished_at = now()
     if error is not None:
         job.error = error
-    counts = {name: getattr(job, name) for name in
-              ("total", "done", "changed", "unchanged", "failed", "skipped", "cancelled")}
+    counts = {name: getattr(job, name) for name in ("total", "done", *COUNTED)}
     uow.emit(JobFinished, {"job_id": job.id, "operation": job.operation, "status": job.status,
                            "counts": counts, "undo_of": job.undo_of,
                            "suppress_automations": job.suppress_automations},

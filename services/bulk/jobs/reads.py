@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.bulk.jobs.common import operation_context, operation_named, params_for
-from services.bulk.models import BulkItem, BulkJob
+from services.bulk.models import COUNTED, BulkItem, BulkJob
 from shared.errors import NotFound
 from shared.pagination import cursor_time, decode_cursor, encode_cursor
 
@@ -29,8 +29,7 @@ def job_state(job: BulkJob) -> dict[str, Any]:
         "attempt": job.attempt, "impacts": job.impacts or [],
         "confirmations_required": job.required_confirmations(),
         "confirmations": job.confirmations or [], "error": job.error,
-        "counts": {name: getattr(job, name) for name in
-                   ("done", "changed", "unchanged", "failed", "skipped", "cancelled")},
+        "counts": {name: getattr(job, name) for name in ("done", *COUNTED)},
         "progress": progress(job),
         "created_at": _at(job.created_at), "confirmed_at": _at(job.confirmed_at),
         "started_at": _at(job.started_at), "finished_at": _at(job.finished_at),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from marshmallow import Schema, post_load
+from marshmallow import post_load
 
 from services.accounts.messages import (
     BlockAccounts,
@@ -21,8 +21,8 @@ from services.accounts.messages import (
     SendResets,
     UnblockAccounts,
 )
+from services.bulk.operations.common import NoParams, relation_states
 from services.bulk.operations.common import display_name as name_of
-from services.bulk.operations.common import relation_states
 from shared.errors import ValidationFailed
 from shared.messages import Command
 from shared.permissions import ACCOUNTS_MANAGE
@@ -40,10 +40,6 @@ REASONS = {"unknown_relation": "no such relation", "relation_archived": "the rel
 # What an undo answers per relation, as bulk outcomes.
 UNDONE = {"deleted": "changed", "restored": "changed", "unblocked": "changed",
           "blocked": "changed", "nothing_to_undo": "unchanged", "skipped": "skipped"}
-
-
-class NoParams(Schema):
-    pass
 
 
 class BlockParams(BlockAccountsParams):

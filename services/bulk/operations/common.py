@@ -1,15 +1,21 @@
-"""What built-in operations share: reading relation states for previews, and undoing a chunk
-by the owner's before-images."""
+"""What built-in operations share: no parameters, reading relation states for previews, and
+undoing a chunk by the owner's before-images."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from marshmallow import Schema
 
 from services.relations.messages import GetRelationStates, RestoreBeforeImages
 from shared.messages import Command
 from shared.plugins import BulkOperation, OperationContext
 
 STATES_PAGE = 5000  # what GetRelationStates takes at most
+
+
+class NoParams(Schema):
+    """The parameters of an operation that takes none."""
 
 
 def relation_states(ctx: OperationContext, relation_ids: list[str]) -> dict[str, dict]:

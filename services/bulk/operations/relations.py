@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from services.bulk.operations.common import BeforeImagesUndo, preview_rows
+from services.bulk.operations.common import BeforeImagesUndo, NoParams, preview_rows
 from services.relations.messages import (
     AddTagChunk,
     ApplyFieldChanges,
@@ -175,10 +175,6 @@ class Archive(BeforeImagesUndo):
         return ArchiveChunk, self.chunk_payload(
             ctx, chunk, reason=params["reason"],
             confirmations=list(ctx.job.get("confirmations") or []))
-
-
-class NoParams(Schema):
-    pass
 
 
 class Delete(BulkOperation):

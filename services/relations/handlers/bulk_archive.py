@@ -3,18 +3,15 @@ that undo: restore the relations a job archived, unless someone changed them sin
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from services.relations.handlers import lifecycle
-from services.relations.handlers.bulk import _on_behalf_of, _once_per_relation
+from services.relations.handlers.bulk_chunks import Outcome, once_per_relation
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.models import Relation
 from shared.messages import Envelope
-from shared.permissions import RELATIONS_ARCHIVE
+from shared.permissions import RELATIONS_ARCHIVE, on_behalf_of_job
 
-Outcome = dict[str, Any]
 ARCHIVED = {"status": ["active", "archived"]}
 RESTORED = {"status": ["archived", "active"]}
 
@@ -29,8 +26,8 @@ def archive_chunk(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
             via=Via.bulk(payload["job"]), job=payload["job"])
         return _with_versions(uow, outcomes, ARCHIVED)
 
-    with _on_behalf_of(payload, RELATIONS_ARCHIVE):
-        return _once_per_relation(uow, payload, archive)
+    with on_behalf_of_job(payload, RELATIONS_ARCHIVE):
+        return once_per_relation(uow, payload, archive)
 
 
 def restore_archived(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcome]:
@@ -54,8 +51,8 @@ def restore_archived(command: Envelope, uow: RelationsUnitOfWork) -> list[Outcom
         by_id = {o["relation_id"]: o for o in _with_versions(uow, restored, RESTORED)}
         return [left.get(rid) or by_id[rid] for rid in ids]
 
-    with _on_behalf_of(payload, RELATIONS_ARCHIVE):
-        return _once_per_relation(uow, payload, restore)
+    with on_behalf_of_job(payload, RELATIONS_ARCHIVE):
+        return once_per_relation(uow, payload, restore)
 
 
 def _left_because(relation: Relation | None, version: int | None,

@@ -11,7 +11,7 @@ from marshmallow import ValidationError as SchemaError
 from services.relations.contacts import normalised_contacts
 from services.relations.custom_fields import check_values
 from services.relations.field_changes import RelationRefused
-from services.relations.handlers.bulk import _on_behalf_of, _per_relation
+from services.relations.handlers.bulk_chunks import per_relation
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
 from services.relations.models import EDITABLE_FIELDS, FieldDefinition, Relation
@@ -19,7 +19,7 @@ from services.relations.schemas.relations import RelationFieldsSchema
 from shared.config import Settings
 from shared.errors import ValidationFailed
 from shared.messages import Envelope
-from shared.permissions import RELATIONS_WRITE
+from shared.permissions import RELATIONS_WRITE, on_behalf_of_job
 
 
 def check_relation_edits(query: Envelope, uow: RelationsUnitOfWork) -> dict[str, Any]:
@@ -38,11 +38,11 @@ def check_relation_edits(query: Envelope, uow: RelationsUnitOfWork) -> dict[str,
 def apply_relation_edits(command: Envelope, uow: RelationsUnitOfWork) -> list[dict[str, Any]]:
     """Give each relation of the chunk its own values; one without values stays unchanged."""
     payload = command.payload
-    with uow, _on_behalf_of(payload, RELATIONS_WRITE):
+    with uow, on_behalf_of_job(payload, RELATIONS_WRITE):
         definitions = uow.fields.all()
         form = checked_form(payload["fields"], definitions)
         values = payload["values"]
-        outcomes = _per_relation(uow, payload, lambda relation: wanted(
+        outcomes = per_relation(uow, payload, lambda relation: wanted(
             relation, values[relation.id], form, definitions)
             if values.get(relation.id) else None)
         uow.commit()

@@ -1,8 +1,9 @@
 """The chunk apply of custom field changes, set-based (PostgreSQL): one locking read of the
 values the plan reads, one UPDATE of only the rows that change, history and (job, relation)
 keys by INSERT … SELECT, states by one SELECT for the one batch event. Outcomes, history and
-events are those of the per-relation path in bulk.py: each distinct before-value is decided
-by the same rules (changes_for, Relation.apply, check_card) once, not once per relation."""
+events are those of the per-relation path (bulk_chunks.per_relation): each distinct
+before-value is decided by the same rules (changes_for, Relation.apply, check_card) once, not
+once per relation."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.relations import derived
 from services.relations.field_changes import FieldChange, RelationRefused, changes_for
+from services.relations.handlers.bulk_chunks import Outcome
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
 from services.relations.messages import RelationsBatchUpdated
@@ -25,7 +27,6 @@ from services.relations.models.base import now, plain
 from shared import context
 from shared.errors import ValidationFailed
 
-Outcome = dict[str, Any]
 # Plans of these kinds read or write what search terms and match keys derive from.
 PER_RELATION_KINDS = ("standard", "address")
 TOMBSTONES = ("deleted", "merged")

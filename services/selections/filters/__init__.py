@@ -2,6 +2,6 @@
 Python scan of relations). ARCHITECTURE.md, "A filter"; the grammar is in compiler.py."""
 
 from services.selections.filters.catalog import FilterCatalog
-from services.selections.filters.compiler import compile_filter
+from services.selections.filters.compiler import compile_filter, reference_members
 
-__all__ = ["FilterCatalog", "compile_filter"]
+__all__ = ["FilterCatalog", "compile_filter", "reference_members"]

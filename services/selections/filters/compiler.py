@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from services.selections.filters.catalog import FilterCatalog
 from services.selections.filters.conditions import field_condition, negated
@@ -17,6 +17,7 @@ from services.selections.filters.fields import (
 from services.selections.filters.nodes import NODES, age_condition
 from services.selections.filters.tree import ROOT, Problems, known, measure
 from services.selections.models import RelationView
+from shared.errors import ValidationFailed
 
 CONDITION_KEYS = ("field", "op", "value")
 AGE = FieldSpec("age", "age")
@@ -40,6 +41,25 @@ def compile_filter(node: Any, catalog: FilterCatalog,
         return condition
     return and_(condition, RelationView.status == "active")
 
+
+
+def reference_members(kind: str, value: Any, catalog: FilterCatalog,
+                      path: str) -> Select | None:
+    """The relation ids a reference holds now, as one SELECT: a filter node (`kind` "filter")
+    or the id of a list, group or selection; None for an unknown id. A 422 names the bad part
+    under `path` (`target.filter.and[0]`, `source.list`)."""
+    if kind == "filter":
+        try:
+            return select(RelationView.id).where(compile_filter(value, catalog))
+        except ValidationFailed as refused:
+            raise ValidationFailed(refused.detail, errors={
+                f"{path}.{part}": messages for part, messages in refused.errors.items()}
+            ) from None
+    if not isinstance(value, str) or not value:
+        message = f"expected the id of a {kind}"
+        raise ValidationFailed(f"the {path} is not valid: {path}.{kind}: {message}",
+                               errors={f"{path}.{kind}": [message]})
+    return catalog.members_of(kind, value)
 
 class _Compiler:
     def __init__(self, catalog: FilterCatalog, problems: Problems,

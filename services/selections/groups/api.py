@@ -18,10 +18,10 @@ from services.selections.groups.schemas import (
     GroupSchema,
     HistoryArgs,
     HistoryPageSchema,
-    MemberIdsSchema,
     OutcomesSchema,
     RelationGroupsSchema,
 )
+from services.selections.schemas import RelationIdsSchema
 from shared.http import unit_of_work
 from shared.pagination import PageArgs
 
@@ -30,7 +30,6 @@ groups = Blueprint("groups", __name__, url_prefix="/api/selections/groups",
                                "combined), with their portal flags.")
 relation_groups = Blueprint("relation_groups", __name__, url_prefix="/api/selections/relations",
                             description="The groups of one relation.")
-
 
 
 @groups.route("")
@@ -83,7 +82,7 @@ def members(args, group_id):
 
 
 @groups.post("/<group_id>/members")
-@groups.arguments(MemberIdsSchema)
+@groups.arguments(RelationIdsSchema)
 @groups.response(200, OutcomesSchema)
 def add_members(body, group_id):
     """Add relations to a static group (at most 10,000 a call); the outcome per id is added,
@@ -92,7 +91,7 @@ def add_members(body, group_id):
 
 
 @groups.post("/<group_id>/members/remove")
-@groups.arguments(MemberIdsSchema)
+@groups.arguments(RelationIdsSchema)
 @groups.response(200, OutcomesSchema)
 def remove_members(body, group_id):
     """Take relations out of a static group; the outcome per id is removed, not_member or

@@ -4,8 +4,6 @@ what it answered the first time)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,14 +11,10 @@ from sqlalchemy import select
 
 from services.selections.groups import members
 from services.selections.groups.service import found
-from services.selections.models import GroupMember
 from services.selections.models.group_bulk import GroupBulkApplication
-from shared import context
-from shared.auth import Principal
 from shared.db import UnitOfWork, insert_rows
-from shared.errors import Forbidden, ValidationFailed
 from shared.messages import Envelope
-from shared.permissions import SELECTIONS_WRITE, require
+from shared.permissions import SELECTIONS_WRITE, on_behalf_of_job
 
 Outcome = dict[str, Any]
 # members.add_members / remove_members answers as bulk outcomes: (outcome, member after).
@@ -46,15 +40,14 @@ def get_group_members(query: Envelope, uow: UnitOfWork) -> dict[str, Any]:
     with uow:
         group = found(uow.session, payload["group"])
         ids = payload["relation_ids"]
-        in_group = set(uow.session.scalars(select(GroupMember.relation_id).where(
-            GroupMember.group_id == group.id, GroupMember.relation_id.in_(ids)))) if ids else set()
+        in_group = members.members_among(uow.session, group.id, ids) if ids else set()
         return {"group": {"id": group.id, "name": group.name, "kind": group.kind},
                 "members": [rid for rid in ids if rid in in_group]}
 
 
 def _run(payload: dict[str, Any], uow: UnitOfWork, change) -> list[Outcome]:
     job, ids = payload["job"], list(dict.fromkeys(payload["relation_ids"]))
-    with _on_behalf_of(payload), uow:
+    with on_behalf_of_job(payload, SELECTIONS_WRITE), uow:
         done = _already_applied(uow, job, ids)
         todo = [rid for rid in ids if rid not in done]
         outcomes: list[Outcome] = []
@@ -84,18 +77,3 @@ def _already_applied(uow: UnitOfWork, job: str, relation_ids: list[str]) -> dict
     return {row.relation_id: row.outcome for row in rows}
 
 
-@contextmanager
-def _on_behalf_of(payload: dict[str, Any]) -> Iterator[None]:
-    """Run as the job's principal, if it holds selections:write (checked again here), so the
-    membership history says who asked for the job."""
-    if payload.get("principal") is None:
-        raise Forbidden(f"a chunk carries the job's principal, who needs {SELECTIONS_WRITE}",
-                        permission=SELECTIONS_WRITE)
-    try:
-        principal = Principal.from_dict(payload["principal"])
-    except (TypeError, ValueError):
-        raise ValidationFailed("the job's principal is not one",
-                               errors={"principal": ["not a principal"]}) from None
-    with context.acting_as(principal):
-        require(SELECTIONS_WRITE)
-        yield

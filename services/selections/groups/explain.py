@@ -4,7 +4,7 @@ column), a composite group's sub-groups explained in turn, a static group's hist
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -25,6 +25,7 @@ from services.selections.models import (
     RelationView,
     iso,
 )
+from services.selections.models.saved import aware
 from shared.db import UnitOfWork
 from shared.errors import NotFound, ValidationFailed
 
@@ -69,12 +70,7 @@ def _checked(session: Session, group: Group, relation_id: str, written: datetime
     if group.kind != STATIC:
         check = session.get(MembershipCheck, relation_id)
         times += [group.evaluated_at, check.checked_at if check else None]
-    return max(_aware(moment) for moment in times if moment is not None)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands times back without their zone; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return max(aware(moment) for moment in times if moment is not None)
 
 
 def _filter_reason(session: Session, node: Any, relation_id: str,

@@ -5,7 +5,6 @@ SELECT, DELETE ... WHERE NOT EXISTS, over relation_view."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -14,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     DateTime,
-    Select,
     String,
     and_,
     delete,
@@ -85,11 +83,7 @@ def evaluate_from(session: Session, nodes: Iterable[Node]) -> None:
     """Evaluate in full the groups among `nodes` and every group that depends on them (through
     sub-groups, in_group and lists), each after the groups it reads."""
     session.flush()
-    graph = Graph(session)
-    wanted: set[str] = set()
-    for node in nodes:
-        wanted |= dependants(graph, node) | ({node[1]} if node[0] == "group" else set())
-    _evaluate_in_order(session, graph, wanted)
+    _evaluate_dependants(session, Graph(session), nodes)
 
 
 def evaluate_all(uow: UnitOfWork) -> None:
@@ -115,7 +109,7 @@ def evaluate_stale(uow: UnitOfWork) -> bool:
             Group.evaluated_at.is_(None) | (Group.evaluated_at < midnight)))
             if reads_the_date(graph, ("group", group.id))]
         if stale:
-            evaluate_from(uow.session, stale)
+            _evaluate_dependants(uow.session, graph, stale)
             uow.commit()
     return bool(stale)
 
@@ -166,6 +160,13 @@ def lock_evaluations(session: Session, *, exclusive: bool) -> None:
         session.execute(select(lock(EVALUATION_LOCK)))
 
 
+def _evaluate_dependants(session: Session, graph: Graph, nodes: Iterable[Node]) -> None:
+    wanted: set[str] = set()
+    for node in nodes:
+        wanted |= dependants(graph, node) | ({node[1]} if node[0] == "group" else set())
+    _evaluate_in_order(session, graph, wanted)
+
+
 def _evaluate_in_order(session: Session, graph: Graph, wanted: set[str] | None) -> None:
     lock_evaluations(session, exclusive=True)
     catalog, at = catalog_for(session), datetime.now(UTC)
@@ -182,16 +183,6 @@ def _evaluate_in_order(session: Session, graph: Graph, wanted: set[str] | None) 
         # statistics the commits that follow look the touched relations' memberships up by
         # scanning the whole table rather than by ix_group_members_relation.
         session.execute(text("ANALYZE group_members"))
-
-
-def id_set(session: Session, ids: list[str]) -> Select:
-    """The ids as a subquery bound as one parameter (a bulk change touches more relations than
-    a statement takes parameters): unnest(array) on PostgreSQL, json_each elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
-        values = func.unnest(literal(ids, postgresql.ARRAY(String))).column_valued("id")
-        return select(values)
-    rows = func.json_each(literal(json.dumps(ids))).table_valued("value")
-    return select(rows.c.value)
 
 
 def _remove_unmatched(session: Session, group_id: str, condition: ColumnElement[bool]) -> None:

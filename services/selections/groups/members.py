@@ -22,7 +22,7 @@ from services.selections.repository import ReadModel
 from shared.context import principal
 from shared.db import UnitOfWork, insert_rows
 from shared.errors import Conflict
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import cursor_number, decode_cursor, encode_cursor
 
 ADDED, ALREADY, REMOVED, NOT_MEMBER, UNKNOWN = (
     "added", "already_member", "removed", "not_member", "unknown_relation")
@@ -33,7 +33,7 @@ def add_members(uow: UnitOfWork, group_id: str, relation_ids: list[str], *, via:
     """Add relations to a static group; per id: added, already_member or unknown_relation."""
     session, ids = uow.session, list(dict.fromkeys(relation_ids))
     _static(session, group_id)
-    known, members = _known(session, ids), _members(session, group_id, ids)
+    known, members = _known(session, ids), members_among(session, group_id, ids)
     new = [rid for rid in ids if rid in known and rid not in members]
     now = datetime.now(UTC)
     insert_rows(session, GroupMember.__table__, [
@@ -48,7 +48,7 @@ def remove_members(uow: UnitOfWork, group_id: str, relation_ids: list[str], *, v
     """Take relations out of a static group; per id: removed, not_member or unknown_relation."""
     session, ids = uow.session, list(dict.fromkeys(relation_ids))
     _static(session, group_id)
-    known, members = _known(session, ids), _members(session, group_id, ids)
+    known, members = _known(session, ids), members_among(session, group_id, ids)
     gone = [rid for rid in ids if rid in members]
     if gone:
         session.execute(delete(GroupMember).where(GroupMember.group_id == group_id,
@@ -76,7 +76,7 @@ def history(uow: UnitOfWork, group_id: str, *, relation_id: str | None, limit: i
             query = query.where(GroupMembershipChange.relation_id == relation_id)
         position = decode_cursor(cursor, 1)
         if position:
-            query = query.where(GroupMembershipChange.id < position[0])
+            query = query.where(GroupMembershipChange.id < cursor_number(position[0]))
         rows = list(uow.session.scalars(query.order_by(GroupMembershipChange.id.desc())
                                         .limit(limit + 1)))
         items = [change_shape(row) for row in rows[:limit]]
@@ -106,7 +106,8 @@ def _known(session: Session, ids: list[str]) -> set[str]:
     return set(session.scalars(select(RelationView.id).where(RelationView.id.in_(ids))))
 
 
-def _members(session: Session, group_id: str, ids: list[str]) -> set[str]:
+def members_among(session: Session, group_id: str, ids: list[str]) -> set[str]:
+    """Which of `ids` are members of the group."""
     return set(session.scalars(select(GroupMember.relation_id).where(
         GroupMember.group_id == group_id, GroupMember.relation_id.in_(ids))))
 

@@ -4,10 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from services.relations.messages import RelationStateSchema
 from services.selections.models import COMBINES, GROUP_KINDS
-from services.selections.schemas import FILTER_DESCRIPTION
+from services.selections.schemas import FILTER_DESCRIPTION, MemberPageSchema
 from shared.pagination import PageArgs
-
-MAX_IDS = 10000
 
 
 class GroupChangeSchema(Schema):
@@ -54,8 +52,6 @@ class GroupSchema(Schema):
     updated_at = fields.String(required=True)
 
 
-
-
 class GroupListArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(GROUP_KINDS))
 
@@ -63,11 +59,6 @@ class GroupListArgs(PageArgs):
 class GroupPageSchema(Schema):
     items = fields.List(fields.Nested(GroupSchema), required=True)
     next_cursor = fields.String(allow_none=True)
-
-
-class MemberIdsSchema(Schema):
-    relation_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
-                               required=True, validate=validate.Length(min=1, max=MAX_IDS))
 
 
 class OutcomesSchema(Schema):
@@ -92,10 +83,8 @@ class MemberStateSchema(RelationStateSchema):
     membership = fields.Nested(MembershipSchema, required=True)
 
 
-class GroupMemberPageSchema(Schema):
+class GroupMemberPageSchema(MemberPageSchema):
     items = fields.List(fields.Nested(MemberStateSchema), required=True)
-    next_cursor = fields.String(allow_none=True)
-    count = fields.Integer(required=True, metadata={"description": "Members in all."})
 
 
 class HistoryArgs(PageArgs):

@@ -9,13 +9,11 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.selections.dependencies import check_acyclic, filter_uses, users_of
+from services.selections.dependencies import check_acyclic, filter_uses, refuse_if_used
 from services.selections.filters import compile_filter
 from services.selections.groups import materialise
 from services.selections.groups.rules import check_group
 from services.selections.models import (
-    COMPOSITE,
-    DYNAMIC,
     Group,
     GroupMember,
     GroupMembershipChange,
@@ -74,7 +72,7 @@ def create_group(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
                       combine=None, member_groups=None, visible_on_portal=False,
                       changeable_on_portal=False, created_at=now, updated_at=now)
         _apply(uow, group, data, creating=True)
-        return _saved(uow, group, evaluate=group.kind in materialise.VIA)
+        return _saved(uow, group, evaluate=True)
 
 
 def change_group(uow: UnitOfWork, group_id: str,
@@ -91,11 +89,7 @@ def delete_group(uow: UnitOfWork, group_id: str) -> None:
     """Delete a group nothing uses (409 naming the users), with its memberships and history."""
     with uow:
         group = found(uow.session, group_id)
-        users = users_of(uow.session, "group", group_id)
-        if users:
-            raise Conflict(f"group {group.name!r} is used by " + ", ".join(
-                f"{user['kind']} {user['name']!r}" for user in users) + "; change those first",
-                used_by=users)
+        refuse_if_used(uow.session, "group", group_id, group.name)
         for table in (GroupMember, GroupMembershipChange, GroupMergeMove):
             uow.session.execute(delete(table).where(table.group_id == group_id))
         uow.session.delete(group)
@@ -149,7 +143,7 @@ def _unique_name(session: Session, group: Group, name: str) -> None:
 def _saved(uow: UnitOfWork, group: Group, *, evaluate: bool) -> dict[str, Any]:
     uow.session.add(group)
     uow.session.flush()
-    if evaluate and group.kind in (DYNAMIC, COMPOSITE):
+    if evaluate and group.kind in materialise.VIA:
         materialise.evaluate_from(uow.session, [("group", group.id)])
     result = shape(group, member_counts(uow.session, [group.id]).get(group.id, 0))
     uow.commit()

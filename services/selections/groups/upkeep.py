@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, delete, func, literal, select, true, tuple_
+from sqlalchemy import DateTime, Select, String, delete, func, literal, select, true, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,6 @@ from services.selections.groups.materialise import (
     VIA,
     catalog_for,
     dialect_insert,
-    id_set,
     lock_evaluations,
 )
 from services.selections.models import (
@@ -187,6 +186,16 @@ def _write(session: Session, kept: Members, members: Members, groups: list[Group
         session.execute(delete(MEMBERS).where(tuple_(
             MEMBERS.c.group_id, MEMBERS.c.relation_id).in_(select(gone.c.group_id,
                                                                   gone.c.relation_id))))
+
+
+def id_set(session: Session, ids: list[str]) -> Select:
+    """The ids as a subquery bound as one parameter (a bulk change touches more relations than
+    a statement takes parameters): unnest(array) on PostgreSQL, json_each elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        values = func.unnest(literal(ids, postgresql.ARRAY(String))).column_valued("id")
+        return select(values)
+    rows = func.json_each(literal(json.dumps(ids))).table_valued("value")
+    return select(rows.c.value)
 
 
 def rows_of(session: Session, rows: list[tuple[str, ...]], names: tuple[str, ...]) -> Any:

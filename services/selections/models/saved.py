@@ -171,8 +171,11 @@ class SelectionRefresh(Base):
     __table_args__ = (Index("ix_selection_refreshes_selection", "selection_id", "id"),)
 
 
+def aware(value: datetime) -> datetime:
+    """A stored time with its zone: SQLite hands times back without it; every one is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def iso(value: datetime | None) -> str | None:
-    """A stored time as ISO text in UTC (SQLite hands times back without their zone)."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    """A stored time as ISO text in UTC."""
+    return None if value is None else aware(value).isoformat()

@@ -45,7 +45,7 @@ def absorb_merge(read_model: ReadModel, merge_id: str, keep: dict[str, Any],
                 function.relation_id = keep["id"]
             if function.organisation_id in merged_ids:
                 function.organisation_id = keep["id"]
-        _bury(read_model, merged_ids, "merged", merge_id, at)
+        bury(read_model, merged_ids, "merged", merge_id, at)
         read_model.touch([keep["id"], *merged_ids, *(f.organisation_id for f in moved)])
     absorb_states(read_model, [keep], at)
 
@@ -77,11 +77,13 @@ def forget(read_model: ReadModel, relation_ids: list[str], at: datetime) -> None
     read_model.touch([*relation_ids, *(end for f in read_model.functions_touching(relation_ids)
                                        for end in (f.relation_id, f.organisation_id))])
     read_model.bury_functions_of(relation_ids)
-    _bury(read_model, relation_ids, "deleted", None, at)
+    bury(read_model, relation_ids, "deleted", None, at)
 
 
-def _bury(read_model: ReadModel, relation_ids: list[str], reason: str, merge_id: str | None,
-          at: datetime) -> None:
+def bury(read_model: ReadModel, relation_ids: list[str], reason: str, merge_id: str | None,
+         at: datetime) -> None:
+    """The relations leave the read model; a tombstone says why, so no late event brings
+    them back."""
     read_model.remove(relation_ids)
     gone = read_model.gone(relation_ids)
     for relation_id in dict.fromkeys(relation_ids):

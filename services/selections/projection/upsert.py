@@ -3,7 +3,6 @@ rows a newer version reaches, instead of an ORM object per relation."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select, text
@@ -11,10 +10,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.selections.models import GoneRelation, RelationView
+from shared.db import copy_to_scratch
 
 # Rows per statement on SQLite: 21 columns each stays well under its parameter limit.
 ROWS_PER_STATEMENT = 1000
-SCRATCH = "relation_view_incoming"
 
 
 def upsert_views(session: Session, rows: list[dict[str, Any]]) -> set[str]:
@@ -54,22 +53,14 @@ def _upsert_copied(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     """COPY into a scratch table, then one INSERT … SELECT … ON CONFLICT: no statement of
     thousands of parameters to build and parse per batch."""
     names = list(rows[0])
-    # One per connection, with the columns' types and none of the constraints; made once.
-    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SCRATCH} ON COMMIT DELETE ROWS AS "
-                         f"SELECT {', '.join(names)} FROM relation_view WITH NO DATA"))
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(
-            f"COPY {SCRATCH} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[name]) if name == "state" else row[name]
-                            for name in names])
+    scratch = copy_to_scratch(session, RelationView.__table__, names, rows)
     updates = ", ".join(f"{name} = excluded.{name}" for name in names if name != "id")
     written = set(session.scalars(text(
         f"INSERT INTO relation_view ({', '.join(names)}) SELECT {', '.join(names)} "
-        f"FROM {SCRATCH} AS s WHERE NOT EXISTS (SELECT 1 FROM gone_relations AS g "
+        f"FROM {scratch} AS s WHERE NOT EXISTS (SELECT 1 FROM gone_relations AS g "
         f"WHERE g.id = s.id) ON CONFLICT (id) DO UPDATE SET {updates} "
         f"WHERE relation_view.version < excluded.version RETURNING id")))
-    session.execute(text(f"DELETE FROM {SCRATCH}"))
+    session.execute(text(f"DELETE FROM {scratch}"))
     return written
 
 

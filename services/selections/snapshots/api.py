@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.selections.schemas import RelationIdsSchema
 from services.selections.snapshots import edits, reads, service
 from services.selections.snapshots.schemas import (
     EditOutcomesSchema,
@@ -16,7 +17,6 @@ from services.selections.snapshots.schemas import (
     SelectionCreateSchema,
     SelectionMemberPageSchema,
     SelectionPageSchema,
-    SelectionRelationIdsSchema,
     SelectionSchema,
 )
 from shared.http import unit_of_work
@@ -25,7 +25,6 @@ from shared.pagination import PageArgs
 selections = Blueprint("selections", __name__, url_prefix="/api/selections/selections",
                        description="Selections: static snapshots of a filter, list or group, "
                                    "refreshed on demand or on a schedule, editable by hand.")
-
 
 
 @selections.route("")
@@ -97,7 +96,7 @@ def members(args, selection_id):
 
 
 @selections.post("/<selection_id>/members")
-@selections.arguments(SelectionRelationIdsSchema)
+@selections.arguments(RelationIdsSchema)
 @selections.response(200, EditOutcomesSchema)
 def add_members(data, selection_id):
     """Add relations by hand (at most 10,000 a call); later refreshes keep them."""
@@ -105,7 +104,7 @@ def add_members(data, selection_id):
 
 
 @selections.post("/<selection_id>/members/remove")
-@selections.arguments(SelectionRelationIdsSchema)
+@selections.arguments(RelationIdsSchema)
 @selections.response(200, EditOutcomesSchema)
 def remove_members(data, selection_id):
     """Remove relations by hand (at most 10,000 a call); later refreshes leave them out."""

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from services.selections.groups.members import actor
 from services.selections.models import RelationView, SelectionEdit, SelectionMember
 from services.selections.snapshots.refresh import touch_of
-from services.selections.snapshots.service import actor, found
+from services.selections.snapshots.service import found
 from shared.db import insert_rows
 
 ADD_OUTCOMES = ("added", "already_member", "unknown_relation")

@@ -16,8 +16,7 @@ from services.selections.models import (
 )
 from services.selections.snapshots.refresh import member_count
 from services.selections.snapshots.service import found, refresh_shape, shape
-from shared.errors import ValidationFailed
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import cursor_number, decode_cursor, encode_cursor
 
 Page = tuple[list[dict[str, Any]], str | None]
 
@@ -66,7 +65,7 @@ def refreshes(uow: Any, selection_id: str, *, limit: int, cursor: str | None) ->
         query = select(SelectionRefresh).where(SelectionRefresh.selection_id == selection_id)
         position = decode_cursor(cursor, 1)
         if position:
-            query = query.where(SelectionRefresh.id < _number(position[0]))
+            query = query.where(SelectionRefresh.id < cursor_number(position[0]))
         rows = list(uow.session.scalars(query.order_by(SelectionRefresh.id.desc())
                                         .limit(limit + 1)))
         return ([refresh_shape(row) for row in rows[:limit]],
@@ -95,9 +94,3 @@ def _keyset(query: Select, key: Any, cursor: str | None, limit: int) -> Select:
 def _next(rows: list[Any], limit: int, position) -> str | None:
     return encode_cursor(position(rows[limit - 1])) if len(rows) > limit else None
 
-
-def _number(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ValidationFailed("the cursor is not one this API handed out",
-                           errors={"cursor": ["unknown cursor"]})

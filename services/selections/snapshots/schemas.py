@@ -3,9 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from services.relations.messages import RelationStateSchema
-from services.selections.schemas import FILTER_DESCRIPTION
+from services.selections.schemas import FILTER_DESCRIPTION, MemberPageSchema
 
-MAX_IDS = 10_000
 SOURCE_DESCRIPTION = (
     'What the selection is a snapshot of: exactly one of {"filter": node}, {"list": id} or '
     '{"group": id}. Filter: ' + FILTER_DESCRIPTION)
@@ -78,15 +77,8 @@ class SelectionMemberSchema(RelationStateSchema):
     membership = fields.Nested(SelectionMembershipSchema, required=True)
 
 
-class SelectionMemberPageSchema(Schema):
+class SelectionMemberPageSchema(MemberPageSchema):
     items = fields.List(fields.Nested(SelectionMemberSchema), required=True)
-    next_cursor = fields.String(allow_none=True)
-    count = fields.Integer(required=True, metadata={"description": "Members in all."})
-
-
-class SelectionRelationIdsSchema(Schema):
-    relation_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
-                               required=True, validate=validate.Length(min=1, max=MAX_IDS))
 
 
 class EditOutcomesSchema(Schema):

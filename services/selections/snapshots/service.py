@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from services.selections.groups.members import actor
 from services.selections.models import (
     Selection,
     SelectionEdit,
@@ -19,7 +20,6 @@ from services.selections.models import (
 from services.selections.snapshots.refresh import member_count, refresh
 from services.selections.snapshots.schedule import check_schedule, next_refresh
 from services.selections.snapshots.source import check_source
-from shared.context import principal
 from shared.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -113,12 +113,6 @@ def shape(uow: Any, selection: Selection, count: int | None = None) -> dict[str,
 def refresh_shape(record: SelectionRefresh) -> dict[str, Any]:
     return {"at": iso(record.at), "trigger": record.trigger, "actor": record.actor,
             "joined": record.joined, "left": record.left, "total": record.total}
-
-
-def actor() -> str | None:
-    """Who the work in hand is done for, as history records it."""
-    acting = principal()
-    return acting.label if acting is not None else None
 
 
 def _checked(uow: Any, data: dict[str, Any]) -> dict[str, str] | None:

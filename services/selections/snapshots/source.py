@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
-from services.selections.filters import FilterCatalog, compile_filter
-from services.selections.models import RelationView
+from services.selections.filters import FilterCatalog, reference_members
 from services.selections.repository import ReadModel
 from shared.errors import ValidationFailed
 
@@ -28,16 +27,7 @@ def source_members(read_model: ReadModel, source: Any, today: date) -> Select:
         raise _invalid("source", 'expected exactly one of {"filter": node}, {"list": id}, '
                                  '{"group": id}')
     ((kind, value),) = source.items()
-    catalog = FilterCatalog(read_model, today)
-    if kind == "filter":
-        try:
-            return select(RelationView.id).where(compile_filter(value, catalog))
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.detail, errors={
-                f"source.{path}": messages for path, messages in exc.errors.items()}) from None
-    if not isinstance(value, str) or not value:
-        raise _invalid(f"source.{kind}", f"expected the id of a {kind}")
-    members = catalog.members_of(kind, value)
+    members = reference_members(kind, value, FilterCatalog(read_model, today), "source")
     if members is None:
         raise _invalid(f"source.{kind}", f"no {kind} has the id {value!r}")
     return members

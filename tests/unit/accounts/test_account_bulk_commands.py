@@ -10,11 +10,14 @@ from sqlalchemy import func, select
 from services.accounts import messages
 from services.accounts.mail.models import OutgoingEmail
 from shared.errors import Conflict, Forbidden, ValidationFailed
+from shared.permissions import permissions_for_roles
 from shared.tables import outbox
 from shared.testing import wait_until
 from tests.support.portal import contact_status, deliver, new_relation, runtime_of
 
-ADMIN = {"kind": "staff", "id": "admin-1", "roles": ["administrator"]}
+# As the bulk service sends it: the principal accounts answered, with its permissions.
+ADMIN = {"kind": "staff", "id": "admin-1", "roles": ["administrator"],
+         "permissions": list(permissions_for_roles(["administrator"]))}
 URL = "/api/accounts/accounts"
 
 

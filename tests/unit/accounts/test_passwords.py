@@ -3,33 +3,27 @@
 import pytest
 
 from services.accounts import passwords
-from services.accounts import settings as accounts_settings
 from shared.config import ConfigError, Settings
 from shared.errors import ValidationFailed
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes():
-    accounts_settings.use(Settings(password_hash_time_cost=1, password_hash_memory_kib=1024))
-    yield
-    accounts_settings.use(Settings())
+CHEAP = Settings(password_hash_time_cost=1, password_hash_memory_kib=1024)
 
 
 def test_a_password_is_kept_as_an_argon2id_hash_and_verified():
-    hashed = passwords.hash_password("correct horse battery")
+    hashed = passwords.hash_password("correct horse battery", CHEAP)
     assert hashed.startswith("$argon2id$") and "correct horse" not in hashed
-    assert passwords.hash_password("correct horse battery") != hashed  # salted
-    assert passwords.verify_password("correct horse battery", hashed)
-    assert not passwords.verify_password("correct horse battery!", hashed)
-    assert not passwords.verify_password("anything", None)
-    assert not passwords.verify_password("anything", "not a hash")
+    assert passwords.hash_password("correct horse battery", CHEAP) != hashed  # salted
+    assert passwords.verify_password("correct horse battery", hashed, CHEAP)
+    assert not passwords.verify_password("correct horse battery!", hashed, CHEAP)
+    assert not passwords.verify_password("anything", None, CHEAP)
+    assert not passwords.verify_password("anything", "not a hash", CHEAP)
 
 
 def test_a_stronger_setting_asks_for_a_rehash():
-    hashed = passwords.hash_password("correct horse battery")
-    assert not passwords.needs_rehash(hashed)
-    accounts_settings.use(Settings(password_hash_time_cost=2, password_hash_memory_kib=1024))
-    assert passwords.needs_rehash(hashed)
+    hashed = passwords.hash_password("correct horse battery", CHEAP)
+    assert not passwords.needs_rehash(hashed, CHEAP)
+    stronger = Settings(password_hash_time_cost=2, password_hash_memory_kib=1024)
+    assert passwords.needs_rehash(hashed, stronger)
 
 
 def test_the_policy_names_what_is_wrong():

@@ -36,6 +36,25 @@ def create(api, ids, operation="set_fields", params=None, headers=None, **extra)
     return api.post("/api/bulk/jobs", json=body, headers=headers or {})
 
 
+def run(api, ids, operation, params=None, confirmations=()):
+    """Create a job, confirm it and wait for its end: (the job as created, as finished)."""
+    job = create(api, ids, operation, params or {})
+    assert job.status_code == 201, job.get_json()
+    confirmed = api.post(f"/api/bulk/jobs/{job.get_json()['id']}/confirm",
+                         json={"confirmations": list(confirmations)})
+    assert confirmed.status_code == 202, confirmed.get_json()
+    return job.get_json(), finished(api, job.get_json()["id"])
+
+
+def run_undo(api, job_id, **body):
+    """Make the job's undo, confirm it and wait for its end: (its preview, as finished)."""
+    undo = api.post(f"/api/bulk/jobs/{job_id}/undo", json=body)
+    assert undo.status_code == 201, undo.get_json()
+    assert api.post(f"/api/bulk/jobs/{undo.get_json()['id']}/confirm",
+                    json={}).status_code == 202
+    return undo.get_json(), finished(api, undo.get_json()["id"])
+
+
 def finished(api, job_id):
     """The job once it has ended (polled with a deadline)."""
     wait_until(lambda: api.get(f"/api/bulk/jobs/{job_id}").get_json()["status"] in FINISHED)

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from services.accounts.mail.models import OutgoingEmail
 from services.accounts.messages import CreateAccounts
+from shared.permissions import staff_principal
 from tests.support.portal import SENDER, new_relation, runtime_of
-from tests.unit.bulk.conftest import create, finished
+from tests.unit.bulk.conftest import create, run, run_undo
 
 URL = "/api/accounts/accounts"
-ADMIN = {"kind": "staff", "id": "admin-1", "roles": ["administrator"]}
+ADMIN = staff_principal("admin-1", "administrator").to_dict()
 
 
 @pytest.fixture
@@ -31,15 +32,6 @@ def members(api, product):
             return [*made, without]
 
 
-def run(api, ids, operation, params=None, confirmations=()):
-    job = create(api, ids, operation, params or {})
-    assert job.status_code == 201, job.get_json()
-    confirmed = api.post(f"/api/bulk/jobs/{job.get_json()['id']}/confirm",
-                         json={"confirmations": list(confirmations)})
-    assert confirmed.status_code == 202, confirmed.get_json()
-    return job.get_json(), finished(api, job.get_json()["id"])
-
-
 def account_of(api, relation_id):
     items = api.get(f"{URL}?relation_id={relation_id}").get_json()["items"]
     live = [a for a in items if a["status"] != "deleted"]
@@ -50,14 +42,6 @@ def mails(product, purpose):
     with runtime_of(product).unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(OutgoingEmail)
                                   .where(OutgoingEmail.purpose == purpose))
-
-
-def undone(api, job_id, **body):
-    undo = api.post(f"/api/bulk/jobs/{job_id}/undo", json=body)
-    assert undo.status_code == 201, undo.get_json()
-    assert api.post(f"/api/bulk/jobs/{undo.get_json()['id']}/confirm",
-                    json={}).status_code == 202
-    return undo.get_json(), finished(api, undo.get_json()["id"])
 
 
 def test_create_accounts_previews_runs_redelivers_without_mail_and_undoes(
@@ -79,7 +63,7 @@ def test_create_accounts_previews_runs_redelivers_without_mail_and_undoes(
     assert [o["outcome"] for o in again] == ["created", "created"]
     assert mails(product, "welcome") == 2
 
-    undo, result = undone(api, job["id"])
+    undo, result = run_undo(api, job["id"])
     assert undo["total"] == 2
     assert (result["status"], result["counts"]["changed"]) == ("completed", 2)
     assert account_of(api, members[0]) is None
@@ -95,7 +79,7 @@ def test_block_until_then_undo_unblocks_and_unblock_runs(api, members):
     _, job = run(api, members[:2], "block_accounts", {"until": until})
     assert job["counts"]["changed"] == 2
     assert account_of(api, members[0])["status"] == "blocked"
-    _, result = undone(api, job["id"])
+    _, result = run_undo(api, job["id"])
     assert result["counts"]["changed"] == 2
     assert account_of(api, members[0])["status"] == "invited"
 
@@ -125,7 +109,7 @@ def test_delete_accounts_then_undo_brings_them_back(api, members):
     assert preview["items"][2]["outcome"] == "unchanged"
     assert (job["counts"]["changed"], job["counts"]["unchanged"]) == (2, 1)
     assert account_of(api, members[1]) is None
-    _, result = undone(api, job["id"])
+    _, result = run_undo(api, job["id"])
     assert result["counts"]["changed"] == 2
     assert account_of(api, members[1])["status"] == "invited"
 

@@ -6,7 +6,7 @@ import pytest
 from services.selections.messages import AddToGroupChunk
 from shared.testing import wait_until
 from tests.support.portal import runtime_of
-from tests.unit.bulk.conftest import create, finished
+from tests.unit.bulk.conftest import create, run, run_undo
 
 GROUPS = "/api/selections/groups"
 ADMIN = {"kind": "staff", "id": "admin-1", "roles": ["superuser"],
@@ -31,24 +31,8 @@ def member_ids(api, group_id):
                   .get_json()["items"])
 
 
-def run(api, ids, operation, group_id):
-    job = create(api, ids, operation, {"group": group_id})
-    assert job.status_code == 201, job.get_json()
-    assert api.post(f"/api/bulk/jobs/{job.get_json()['id']}/confirm",
-                    json={}).status_code == 202
-    return job.get_json(), finished(api, job.get_json()["id"])
-
-
-def undo(api, job_id):
-    made = api.post(f"/api/bulk/jobs/{job_id}/undo", json={})
-    assert made.status_code == 201, made.get_json()
-    assert api.post(f"/api/bulk/jobs/{made.get_json()['id']}/confirm",
-                    json={}).status_code == 202
-    return made.get_json(), finished(api, made.get_json()["id"])
-
-
 def test_add_to_group_previews_runs_redelivers_and_undoes(api, product, people, group):
-    preview, job = run(api, people[:3], "add_to_group", group)
+    preview, job = run(api, people[:3], "add_to_group", {"group": group})
     assert [i["outcome"] for i in preview["items"]] == ["unchanged", "would_change",
                                                         "would_change"]
     assert preview["items"][1]["diff"] == {"member": [False, True]}
@@ -63,7 +47,7 @@ def test_add_to_group_previews_runs_redelivers_and_undoes(api, product, people, 
     assert [o["outcome"] for o in again] == ["changed", "changed"]
     assert len(api.get(f"{GROUPS}/{group}/history").get_json()["items"]) == len(history)
 
-    undo_preview, undone = undo(api, job["id"])
+    undo_preview, undone = run_undo(api, job["id"])
     assert undo_preview["total"] == 2
     assert undo_preview["items"][0]["diff"] == {"member": [True, False]}
     assert undone["counts"]["changed"] == 2
@@ -72,11 +56,11 @@ def test_add_to_group_previews_runs_redelivers_and_undoes(api, product, people, 
 
 def test_remove_from_group_and_its_undo_puts_them_back(api, people, group):
     api.post(f"{GROUPS}/{group}/members", json={"relation_ids": people[:2]})
-    preview, job = run(api, people[1:3], "remove_from_group", group)
+    preview, job = run(api, people[1:3], "remove_from_group", {"group": group})
     assert [i["outcome"] for i in preview["items"]] == ["would_change", "unchanged"]
     assert (job["counts"]["changed"], job["counts"]["unchanged"]) == (1, 1)
     assert member_ids(api, group) == people[:1]
-    _, undone = undo(api, job["id"])
+    _, undone = run_undo(api, job["id"])
     assert undone["counts"]["changed"] == 1
     assert member_ids(api, group) == people[:2]
 

@@ -2,17 +2,16 @@
 anonymous callers refused (Settings.auth_required, the default) or let through (local
 experiments), internal routes hidden."""
 
-import threading
 
 import pytest
 from flask import g, request
-from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from gateway.app import Gateway
 from gateway.backends import HttpBackend
 from services.accounts.tokens import issue
 from shared.auth import PRINCIPAL_HEADER, Principal, PrincipalSigner
+from tests.support.wsgi import loopback_server
 from tests.unit.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, bearer_client, log_in
 
 AUTHENTICATE = "/api/accounts/internal/authenticate"
@@ -147,12 +146,8 @@ def test_a_portal_principal_reaches_only_the_portal_routes(api, product):
 @pytest.fixture
 def accounts_over_http(product):
     """The accounts service's app behind a real loopback HTTP server, as in distributed mode."""
-    server = make_server("127.0.0.1", 0, product.gateway.backends["accounts"].app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with loopback_server(product.gateway.backends["accounts"].app) as url:
+        yield url
 
 
 def test_the_distributed_gateway_asks_the_accounts_service_over_http(product,

@@ -5,10 +5,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
 from gateway.backends import HttpBackend
+from tests.support.wsgi import loopback_server
 
 
 @pytest.fixture
@@ -25,13 +25,9 @@ def slow_service() -> Iterator[tuple[str, threading.Event, list[bool]]]:
             yield b"second\r\n"
         return body()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", release, released
-    release.set()
-    server.shutdown()
-    thread.join(5)
+    with loopback_server(app) as url:
+        yield url, release, released
+        release.set()
 
 
 def test_the_answer_is_streamed_not_buffered(slow_service):

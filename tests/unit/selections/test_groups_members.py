@@ -6,6 +6,7 @@ from services.relations.messages import MergeUndone, RelationsDeleted, Relations
 from services.selections.groups import members
 from shared.auth import Principal
 from shared.context import acting_as
+from shared.pagination import encode_cursor
 
 GROUPS = "/api/selections/groups"
 
@@ -163,3 +164,11 @@ def test_a_deleted_relation_leaves_its_groups(selections):
     left = history(api, koor, f"?relation_id={anna}")["items"][0]
     assert (left["change"], left["via"]) == ("left", "delete")
     assert api.get(f"/api/selections/relations/{anna}/groups").status_code == 404
+
+
+def test_a_history_cursor_not_handed_out_is_a_422_naming_the_cursor(selections):
+    api = selections.api
+    koor = make(api, "Koor")["id"]
+    forged = encode_cursor(["not a row number"])
+    response = api.get(f"{GROUPS}/{koor}/history?cursor={forged}")
+    assert response.status_code == 422 and "cursor" in response.get_json()["errors"]

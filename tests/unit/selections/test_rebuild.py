@@ -213,3 +213,23 @@ def test_dynamic_groups_are_evaluated_against_the_rebuilt_model(api, runtime, wo
 
     assert counts["groups_evaluated"]
     assert [item["id"] for item in api.get(members).get_json()["items"]] == [world["bert"]["id"]]
+
+
+def test_a_missed_merge_and_deletion_reach_static_groups_as_their_events_would(
+        api, runtime, world):
+    group = created(api.post("/api/selections/groups", json={"name": "Hand-picked",
+                                                             "kind": "static"}))
+    other, doomed = world["other"]["id"], world["doomed"]["id"]
+    break_read_model(runtime, world)
+    with runtime.unit_of_work() as uow:
+        for relation_id in (other, doomed):
+            uow.session.add(GroupMember(group_id=group["id"], relation_id=relation_id,
+                                        since=LONG_AGO, via="manual", checked_at=LONG_AGO))
+        uow.commit()
+
+    rebuild(runtime)
+
+    with runtime.unit_of_work() as uow:
+        held = {row.relation_id: row.via for row in uow.session.scalars(
+            select(GroupMember).where(GroupMember.group_id == group["id"]))}
+    assert held == {world["keep"]["id"]: "merge"}
