@@ -39,8 +39,7 @@ def absorb_batch(event: Envelope, uow: SelectionsUnitOfWork) -> None:
     """Many relations changed in one transaction upstream (a batch update, an archive, a
     restore): absorb them in one here too."""
     with uow:
-        relations.absorb_states(uow.read_model,
-                                [entry["relation"] for entry in event.payload["entries"]], _now())
+        relations.absorb_entries(uow.read_model, event.payload["entries"], _now())
         uow.commit()
 
 

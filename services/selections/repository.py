@@ -20,7 +20,7 @@ from services.selections.models import (
     RelationValue,
     RelationView,
 )
-from shared.db import insert_rows
+from shared.db import insert_rows, update_rows
 from shared.pagination import decode_cursor, encode_cursor
 
 # session.info key: the relations whose derived group memberships the commit brings up to date.
@@ -57,6 +57,29 @@ class ReadModel:
         self.session.flush()
         self.session.execute(delete(RelationValue).where(RelationValue.relation_id.in_(
             relation_ids)))
+        insert_rows(self.session, RelationValue.__table__, rows)
+
+    def stored_versions(self, relation_ids: Iterable[str]) -> dict[str, int]:
+        """The stored version of each relation the read model holds, its view row locked
+        until the transaction ends (a concurrent absorb of the same relation waits)."""
+        return dict(self.session.execute(
+            select(RelationView.id, RelationView.version)
+            .where(RelationView.id.in_(list(relation_ids))).with_for_update()).all())
+
+    def advance(self, views: list[dict[str, Any]], attributes: dict[str, set[str]],
+                rows: list[dict[str, Any]]) -> None:
+        """Newer view rows that differ only in state, version and times, and anew the value
+        rows of the attributes that changed (`attributes`: relation id -> its attributes)."""
+        self.session.flush()
+        update_rows(self.session, RelationView.__table__, views)
+        by_attributes: dict[frozenset[str], list[str]] = {}
+        for relation_id, names in attributes.items():
+            by_attributes.setdefault(frozenset(names), []).append(relation_id)
+        # A bulk change gives its relations the same attributes: one DELETE for them all.
+        for names, relation_ids in by_attributes.items():
+            self.session.execute(delete(RelationValue).where(
+                RelationValue.relation_id.in_(relation_ids),
+                RelationValue.attribute.in_(sorted(names))))
         insert_rows(self.session, RelationValue.__table__, rows)
 
     def remove(self, relation_ids: list[str]) -> None:

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from services.selections.models import GoneRelation, MergeRecord
-from services.selections.projection.rows import value_rows, view_columns
-from services.selections.projection.upsert import upsert_views
+from services.selections.projection.rows import value_attributes, value_rows, view_columns
+from services.selections.projection.upsert import expire_loaded, upsert_views
 from services.selections.repository import ReadModel
+from services.selections.text import moment
 
 
 def absorb_states(read_model: ReadModel, states: list[dict[str, Any]], at: datetime) -> int:
@@ -28,6 +29,36 @@ def absorb_states(read_model: ReadModel, states: list[dict[str, Any]], at: datet
                                   [row for state in changed for row in value_rows(state)])
     read_model.touch(state["id"] for state in changed)
     return len(changed)
+
+
+def absorb_entries(read_model: ReadModel, entries: list[dict[str, Any]], at: datetime) -> int:
+    """A batch event's entries (a state and its changes each). A state that follows the stored
+    one and changed only lists or custom fields (a bulk job's usual change) rewrites its view
+    row's state and version and the value rows of what changed; every other state is
+    absorbed whole. Answers how many relations changed."""
+    newest: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        seen = newest.get(entry["relation"]["id"])
+        if seen is None or seen["relation"]["version"] < entry["relation"]["version"]:
+            newest[entry["relation"]["id"]] = entry
+    narrow = {relation_id: attributes for relation_id, entry in newest.items()
+              if entry.get("changes")
+              and (attributes := value_attributes(entry["changes"]))}
+    stored = read_model.stored_versions(narrow) if narrow else {}
+    following = {relation_id: attributes for relation_id, attributes in narrow.items()
+                 if stored.get(relation_id) == newest[relation_id]["relation"]["version"] - 1}
+    if following:
+        states = [newest[relation_id]["relation"] for relation_id in following]
+        read_model.advance(
+            [{"id": state["id"], "state": state, "version": state["version"],
+              "updated_at": moment(state["updated_at"]), "absorbed_at": at} for state in states],
+            following,
+            [row for state in states for row in value_rows(state, following[state["id"]])])
+        expire_loaded(read_model.session, set(following))
+        read_model.touch(following)
+    return len(following) + absorb_states(
+        read_model, [entry["relation"] for relation_id, entry in newest.items()
+                     if relation_id not in following], at)
 
 
 def absorb_merge(read_model: ReadModel, merge_id: str, keep: dict[str, Any],

@@ -3,6 +3,7 @@ Pure functions, so the event handlers and a rebuild derive rows alike."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -53,25 +54,49 @@ def display_name(state: dict[str, Any]) -> str | None:
     return " ".join(part for part in parts if part) or None
 
 
-def value_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per e-mail address, phone number, tag and custom field value of a state."""
+# The state's lists whose items become value rows, by attribute.
+LISTED = {"emails": "email", "phones": "phone", "tags": "tag"}
+
+
+def value_rows(state: dict[str, Any],
+               attributes: set[str] | None = None) -> list[dict[str, Any]]:
+    """One row per e-mail address, phone number, tag and custom field value of a state (only
+    those of `attributes` when given)."""
     relation_id = state["id"]
     rows: list[dict[str, Any]] = []
 
-    def add(attribute: str, values: list[Any]) -> None:
-        for seq, value in enumerate(values):
+    def add(attribute: str, values: Callable[[], list[Any]]) -> None:
+        if attributes is not None and attribute not in attributes:
+            return
+        for seq, value in enumerate(values()):
             rows.append({"relation_id": relation_id, "attribute": attribute, "seq": seq,
                          **typed(value)})
 
-    add("email", [e["address"] for e in state.get("emails") or [] if fold(e.get("address"))])
+    add("email", lambda: [e["address"] for e in state.get("emails") or []
+                          if fold(e.get("address"))])
     # Folded already: phone numbers compare without their punctuation.
-    add("phone", [number for p in state.get("phones") or []
-                  if (number := fold_phone(p.get("number")))])
-    add("tag", list(dict.fromkeys(tag for tag in state.get("tags") or [] if fold(tag))))
+    add("phone", lambda: [number for p in state.get("phones") or []
+                          if (number := fold_phone(p.get("number")))])
+    add("tag", lambda: list(dict.fromkeys(tag for tag in state.get("tags") or [] if fold(tag))))
     for key, value in (state.get("fields") or {}).items():
         values = value if isinstance(value, list) else [value]
-        add(field_attribute(key), [item for item in values if _present(item)])
+        add(field_attribute(key), lambda values=values: [item for item in values
+                                                         if _present(item)])
     return rows
+
+
+def value_attributes(changes: dict[str, Any]) -> set[str] | None:
+    """The value-row attributes a relation's changes reach, or None when they reach a view
+    column too (a name, the address, the status: anything but lists and custom fields)."""
+    attributes = set()
+    for name in changes:
+        if name.startswith("fields."):
+            attributes.add(field_attribute(name.removeprefix("fields.")))
+        elif name in LISTED:
+            attributes.add(LISTED[name])
+        else:
+            return None
+    return attributes
 
 
 def typed(value: Any) -> dict[str, Any]:

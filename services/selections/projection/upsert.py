@@ -27,7 +27,7 @@ def upsert_views(session: Session, rows: list[dict[str, Any]]) -> set[str]:
         written = _upsert_copied(session, rows)
     else:
         written = _upsert_values(session, rows)
-    _expire_loaded(session, written)
+    expire_loaded(session, written)
     return written
 
 
@@ -68,7 +68,7 @@ def _gone_ids(session: Session, relation_ids: list[str]) -> set[str]:
     return set(session.scalars(select(GoneRelation.id).where(GoneRelation.id.in_(relation_ids))))
 
 
-def _expire_loaded(session: Session, relation_ids: set[str]) -> None:
+def expire_loaded(session: Session, relation_ids: set[str]) -> None:
     # A view row this session loaded before is stale now: read it again when next used.
     for instance in list(session.identity_map.values()):
         if isinstance(instance, RelationView) and instance.id in relation_ids:

@@ -2,6 +2,7 @@
 in, a repeated event changes nothing, merged and deleted relations go."""
 
 from services.relations.messages import (
+    FieldDefined,
     MergeUndone,
     RelationCreated,
     RelationsArchived,
@@ -10,6 +11,7 @@ from services.relations.messages import (
     RelationsMerged,
     RelationsRestored,
     RelationUpdated,
+    TagDefined,
 )
 
 CITY = "city"
@@ -64,6 +66,62 @@ def test_values_are_replaced_with_each_state(selections):
     assert selections.ids({"field": "email", "op": "eq", "value": "old@x.org"}) == set()
     assert selections.ids({"field": "email", "op": "eq", "value": "new@x.org"}) == {
         relation["id"]}
+
+
+def bulk_changed(selections, changes_of):
+    """One batch event as a bulk chunk sends it: each state with its changes (a function of
+    the state it follows, answering (new state, changes))."""
+    entries = []
+    for state in changes_of:
+        after, changes = changes_of[state]
+        entries.append({"relation": after, "changes": changes})
+    selections.absorb(RelationsBatchUpdated, {"entries": entries, "job": "job-1"})
+
+
+def newsletter(selections, value):
+    return selections.ids({"field": "newsletter", "op": "eq", "value": value})
+
+
+def test_a_bulk_field_change_rewrites_what_changed_and_keeps_the_rest(selections):
+    selections.absorb(FieldDefined, {"field": selections.field("newsletter", "checkbox")})
+    selections.absorb(FieldDefined, {"field": selections.field("sports", "multiple_choice",
+                                                               ("golf", "judo"))})
+    for tag in ("donor", "press"):
+        selections.absorb(TagDefined, {"definition": selections.definition(tag)})
+    first = selections.add(address={"city": "Urk"}, tags=["donor"],
+                           emails=[{"address": "a@x.org", "primary": True}],
+                           fields={"newsletter": False, "sports": ["golf"]})
+    second = selections.add(address={"city": "Urk"}, fields={"newsletter": False})
+    changes_of = {}
+    for state in (first, second):
+        after = {**state, "version": 2, "fields": {"newsletter": True}, "tags": ["press"]}
+        changes_of[state["id"]] = (after, {"fields.newsletter": [False, True],
+                                           "fields.sports": [state["fields"].get("sports"), None],
+                                           "tags": [state["tags"], ["press"]]})
+    bulk_changed(selections, changes_of)
+    assert newsletter(selections, True) == {first["id"], second["id"]}
+    assert newsletter(selections, False) == set()
+    assert selections.ids({"field": "sports", "op": "contains", "value": "golf"}) == set()
+    assert selections.ids({"tag": "press"}) == {
+        first["id"], second["id"]}
+    assert selections.ids({"tag": "donor"}) == set()
+    # What the change did not reach stays findable.
+    assert selections.ids({"field": "email", "op": "eq", "value": "a@x.org"}) == {first["id"]}
+    assert in_city(selections, "Urk") == {first["id"], second["id"]}
+    answered = {item["id"]: item for item in selections.answer(
+        {"field": CITY, "op": "eq", "value": "Urk"}, "query").get_json()["items"]}
+    assert answered[first["id"]] == changes_of[first["id"]][0]
+
+
+def test_a_bulk_change_after_a_missed_version_takes_the_whole_state(selections):
+    selections.absorb(FieldDefined, {"field": selections.field("newsletter", "checkbox")})
+    relation = selections.add(address={"city": "Urk"}, fields={"newsletter": False})
+    # Version 2 (a move to Edam) has not arrived yet: version 3 carries it in its state.
+    after = {**relation, "version": 3, "address": {"city": "Edam"},
+             "fields": {"newsletter": True}}
+    bulk_changed(selections, {relation["id"]: (after, {"fields.newsletter": [False, True]})})
+    assert in_city(selections, "Edam") == newsletter(selections, True) == {relation["id"]}
+    assert in_city(selections, "Urk") == set()
 
 
 def test_archived_and_restored_relations(selections):
