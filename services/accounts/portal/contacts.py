@@ -40,6 +40,11 @@ def display_name(state: dict[str, Any]) -> str | None:
     return " ".join(part for part in parts if part) or None
 
 
+# The parts of a relation state that primary_email and display_name read, with its status.
+KEPT = {"emails", "type", "status", "first_name", "initials", "infix", "last_name",
+        "organisation_name"}
+
+
 def absorb_states(session: Session, states: list[dict[str, Any]], *,
                   undoing: str | None = None) -> None:
     """Keep the newest state of each relation. An older or repeated state, or a state of a
@@ -97,9 +102,16 @@ def absorb_relation(event: Envelope, uow: UnitOfWork) -> None:
 
 
 def absorb_entries(event: Envelope, uow: UnitOfWork) -> None:
-    """Many relations changed at once (a batch update, an archive, a restore)."""
+    """Many relations changed at once (a batch update, an archive, a restore). An entry
+    whose changes reach nothing kept here (a bulk job's custom fields or tags) is passed over:
+    what accounts keeps of that version is what it keeps of the one before, and every version
+    arrives, so the newest address and name still win."""
+    states = [entry["relation"] for entry in event.payload["entries"]
+              if not entry.get("changes") or KEPT & entry["changes"].keys()]
+    if not states:
+        return
     with uow:
-        absorb_states(uow.session, [entry["relation"] for entry in event.payload["entries"]])
+        absorb_states(uow.session, states)
         uow.commit()
 
 

@@ -13,6 +13,7 @@ from services.accounts.portal.models import PortalAccount
 from services.relations.messages import (
     MergeUndone,
     RelationCreated,
+    RelationsBatchUpdated,
     RelationsDeleted,
     RelationsMerged,
     RelationUpdated,
@@ -274,3 +275,31 @@ def test_login_lifts_a_block_whose_date_has_passed(portal, api, product, smtp):
         uow.commit()
     assert api.post("/api/accounts/login", json=login).status_code == 200
     assert portal.get(f"{URL}/{account['id']}").get_json()["status"] == "active"
+
+
+def test_a_bulk_change_of_custom_fields_leaves_contacts_alone(product):
+    accounts = runtime_of(product)
+
+    def contact(relation_id):
+        with accounts.unit_of_work() as uow:
+            row = contact_of(uow.session, relation_id)
+            return row.email, row.version
+
+    accounts.dispatch(RelationCreated.envelope(
+        {"relation": relation_state("c1", 1, "first@example.org")}, source="relations"))
+    accounts.dispatch(RelationsBatchUpdated.envelope({"entries": [
+        {"relation": relation_state("c1", 2, "first@example.org"),
+         "changes": {"fields.newsletter": [None, True]}},
+        {"relation": relation_state("c2", 2, "second@example.org"),
+         "changes": {"tags": [[], ["donor"]]}},
+    ], "job": "job-1"}, source="relations"))
+    # Nothing written for them: the contact keeps the version it was stored with.
+    assert contact("c1") == ("first@example.org", 1)
+    with accounts.unit_of_work() as uow:
+        assert contact_of(uow.session, "c2") is None
+    # A change of address in a batch is taken.
+    accounts.dispatch(RelationsBatchUpdated.envelope({"entries": [
+        {"relation": relation_state("c1", 3, "moved@example.org"),
+         "changes": {"emails": [["first@example.org"], ["moved@example.org"]]}},
+    ], "job": "job-1"}, source="relations"))
+    assert contact("c1") == ("moved@example.org", 3)
