@@ -63,22 +63,24 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Update many rows by primary key (each row: the key and the new values, the same
-    columns in every row). On PostgreSQL: COPY into a scratch table, one UPDATE ... FROM."""
+    """Update many rows by primary key (each row: the key's columns and the new values, the
+    same columns in every row). On PostgreSQL: COPY into a scratch table, one UPDATE ... FROM
+    (row by row, a prepared statement's generic plan may not use the key's index)."""
     if not rows:
         return
-    (key,) = [column.name for column in table.primary_key.columns]
-    columns = [name for name in rows[0] if name != key]
+    keys = [column.name for column in table.primary_key.columns]
+    columns = [name for name in rows[0] if name not in keys]
     if session.get_bind().dialect.name != "postgresql":
-        statement = (update(table).where(table.c[key] == bindparam("_key"))
+        statement = (update(table).where(*(table.c[key] == bindparam(f"_{key}") for key in keys))
                      .values({name: bindparam(f"_{name}") for name in columns}))
-        session.execute(statement, [{"_key": row[key], **{f"_{name}": row[name]
-                                                         for name in columns}} for row in rows])
+        session.execute(statement, [{f"_{name}": value for name, value in row.items()}
+                                    for row in rows])
         return
-    scratch = copy_to_scratch(session, table, [key, *columns], rows)
+    scratch = copy_to_scratch(session, table, [*keys, *columns], rows)
     assignments = ", ".join(f"{name} = w.{name}" for name in columns)
+    matched = " AND ".join(f"t.{key} = w.{key}" for key in keys)
     session.execute(text(f"UPDATE {table.name} AS t SET {assignments} FROM {scratch} AS w "
-                         f"WHERE t.{key} = w.{key}"))
+                         f"WHERE {matched}"))
     session.execute(text(f"DELETE FROM {scratch}"))
 
 

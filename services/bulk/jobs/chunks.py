@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from services.accounts.messages import GetPrincipal
 from services.bulk.jobs.common import (
@@ -22,6 +22,7 @@ from services.bulk.jobs.common import (
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict
 from services.bulk.models import COUNTED, BulkChunk, BulkItem, BulkJob, now
+from shared.db import update_rows
 from shared.errors import PlatformError, Unavailable
 from shared.plugins import OperationContext
 
@@ -140,27 +141,20 @@ def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]]) -> 
 
 
 def _write_outcomes(uow, job_id: str, outcomes: list[dict[str, Any]]) -> dict[str, int]:
-    rows = []
+    """Each relation's outcome on its item. Only the chunk's first recording gets here (the
+    caller claimed the chunk), so its items are still pending."""
+    rows, at = [], now()
     for outcome in outcomes:
         kind = outcome.get("outcome")
         kind = kind if kind in COUNTED else "failed"
         detail = {k: outcome[k] for k in ("changes", "reason") if outcome.get(k) is not None}
-        rows.append({"_job": job_id, "_relation": outcome["relation_id"], "_outcome": kind,
-                     "_detail": detail or None, "_before": outcome.get("before"),
-                     "_version": outcome.get("version"), "_at": now()})
+        rows.append({"job_id": job_id, "relation_id": outcome["relation_id"], "outcome": kind,
+                     "detail": detail or None, "before": outcome.get("before"),
+                     "version": outcome.get("version"), "done_at": at})
+    update_rows(uow.session, BulkItem.__table__, rows)
     counts = dict.fromkeys(COUNTED, 0)
-    if not rows:
-        return counts
-    statement = (update(BulkItem.__table__)
-                 .where(BulkItem.job_id == bindparam("_job"),
-                        BulkItem.relation_id == bindparam("_relation"),
-                        BulkItem.outcome == "pending")
-                 .values(outcome=bindparam("_outcome"), detail=bindparam("_detail"),
-                         before=bindparam("_before"), version=bindparam("_version"),
-                         done_at=bindparam("_at")))
-    uow.session.execute(statement, rows)
     for row in rows:
-        counts[row["_outcome"]] += 1
+        counts[row["outcome"]] += 1
     return counts
 
 
