@@ -40,6 +40,7 @@ class Settings:
     queue_type: str = "classic"
     bulk_workers: int = 2  # bulk-worker threads of the embedded process
     bulk_chunk_size: int = 500  # relations per bulk.tasks message
+    bulk_stall_after: int = 900  # s without chunk progress before a chunk is published again
     # ISO country whose dialling rules read a phone number written without +country code.
     default_country: str = "NL"
     log_level: str = "INFO"
@@ -160,6 +161,7 @@ class Settings:
             queue_type=queue_type,
             bulk_workers=number("BULK_WORKERS", 2),
             bulk_chunk_size=number("BULK_CHUNK_SIZE", 500),
+            bulk_stall_after=number("BULK_STALL_AFTER", 900),
             default_country=default_country,
             log_level=log_level if log_level in LOG_LEVELS else "INFO",
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,

@@ -38,7 +38,7 @@ def consume(name: str) -> None:
 
 def serve(runtime: ServiceRuntime, **background: Any) -> None:
     """Run a process's background threads (start_background's choices) until SIGTERM,
-    Ctrl-C or one of them ends, then stop them all."""
+    Ctrl-C or one of them ends, then stop them all; the last exits non-zero."""
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     runtime.start_background(**background)
@@ -46,9 +46,12 @@ def serve(runtime: ServiceRuntime, **background: Any) -> None:
         while runtime.running() and not stopping.wait(0.5):
             pass
     except KeyboardInterrupt:
-        pass
+        stopping.set()
     finally:
         runtime.stop()
+    if not stopping.is_set():
+        # A supervisor restarts a process that failed; exit 0 would read as a clean stop.
+        raise SystemExit(f"{runtime.name}: a background thread ended on its own; exiting")
 
 
 def migrate(name: str) -> None:

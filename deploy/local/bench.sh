@@ -29,3 +29,4 @@ done
 "$PYTHON" -m tests.bench.chunk_apply --relations 100000 --relations 1000000
 "$PYTHON" -m tests.bench.search --relations 100000 --relations 1000000
 "$PYTHON" -m tests.bench.selections --relations 100000 --relations 1000000
+"$PYTHON" -m tests.bench.bulk --relations 100000 --relations 1000000

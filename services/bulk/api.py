@@ -16,6 +16,7 @@ from services.bulk.schemas import (
     JobPreviewSchema,
     JobSchema,
     OperationSchema,
+    RetrySchema,
     StepSchema,
     StepValuesSchema,
     UndoSchema,
@@ -139,10 +140,14 @@ def cancel_job(job_id):
 
 
 @jobs.post("/<job_id>/retry")
+@jobs.arguments(RetrySchema)
 @jobs.response(202, JobSchema)
-def retry_job(job_id):
-    """Run the failed relations of a finished job again; 409 when none failed."""
-    return steer.retry_job(unit_of_work(), job_id), 202
+def retry_job(body, job_id):
+    """Run the failed relations of a finished job again; 409 when none failed. What
+    retrying them would also do is assessed anew (the job's impacts): 422 naming
+    `confirmations` when one of those needs a confirmation not given now or at confirm."""
+    runtime = _runtime()
+    return steer.retry_job(runtime.unit_of_work(), runtime.rpc, job_id, body), 202
 
 
 @jobs.post("/<job_id>/undo")

@@ -7,12 +7,13 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from shared.plugins import BulkOperation, bulk_operations
+from services.bulk.registry import installed
+from shared.plugins import BulkOperation
 
 
 def installed_operations() -> list[dict[str, Any]]:
     """Every bulk operation installed in this process, with its parameters as JSON Schema."""
-    return [_described(operation) for _name, operation in sorted(bulk_operations().items())]
+    return [_described(operation) for _name, operation in sorted(installed().items())]
 
 
 def _described(operation: BulkOperation) -> dict[str, Any]:

@@ -18,6 +18,7 @@ STATUSES = ("draft", "running", "cancelling", "completed", "completed_with_error
 FINISHED = ("completed", "completed_with_errors", "cancelled", "failed")
 OUTCOMES = ("pending", "changed", "unchanged", "failed", "skipped", "cancelled")
 COUNTED = ("changed", "unchanged", "failed", "skipped", "cancelled")
+OPEN_CHUNK = ("pending", "running")  # a chunk's other statuses: done, cancelled, failed
 
 
 def now() -> datetime:
@@ -41,7 +42,7 @@ class BulkJob(Base):
     operation: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict] = mapped_column(JSONType)
     target: Mapped[dict] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(24), default="draft")
+    status: Mapped[str] = mapped_column(String(24), default="draft", index=True)
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
@@ -96,16 +97,21 @@ class BulkItem(Base):
 
 
 class BulkChunk(Base):
-    """A task on bulk.tasks; `retry` is the job attempt it belongs to (the owner's key)."""
+    """A task on bulk.tasks; `retry` is the job attempt it belongs to (the owner's key).
+    `published_at`, `taken_at` and `republished` let the reconciler tell a chunk whose task
+    was dead-lettered or lost from one still waiting its turn."""
 
     __tablename__ = "bulk_chunks"
 
     job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     chunk_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # + running, done,
-    attempts: Mapped[int] = mapped_column(Integer, default=0)           # cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)           # cancelled, failed
     retry: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    republished: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 include_platform_tables(Base.metadata)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from services.bulk import api, worker
+from services.bulk.jobs.reconcile import RECONCILE
 from services.bulk.models import Base
 from shared.access import RoutePermissions
 from shared.permissions import BULK_READ, BULK_RUN
@@ -17,4 +18,5 @@ plugin = ServicePlugin(
     permissions=RoutePermissions(read=BULK_READ, write=BULK_RUN),
     work_queues=(worker.tasks_queue,),
     embedded_workers=(worker.embedded_workers,),
+    periodic=(RECONCILE,),
 )

@@ -44,6 +44,12 @@ class ConfirmSchema(Schema):
                        "or overwrite them."})
 
 
+class RetrySchema(Schema):
+    confirmations = fields.List(fields.String(), load_default=list, metadata={
+        "description": "Keys of the impacts retrying needs confirmed, besides those given "
+                       "when the job was confirmed."})
+
+
 class UndoSchema(Schema):
     mode = fields.String(validate=validate.OneOf(("skip", "overwrite")), metadata={
         "description": "skip (default) or overwrite relations changed since; may be changed "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kombu import Consumer, Message, Queue
+from kombu.exceptions import OperationalError
 from kombu.mixins import ConsumerMixin
 
 from shared.bus.topology import DEAD_LETTER_EXCHANGE
@@ -150,9 +151,26 @@ class MessageConsumer(ConsumerMixin):
                              correlation_id=message.properties.get("correlation_id"))
 
     def run(self, _tokens: int = 1, **kwargs) -> None:
+        """Consume until stop(), reconnecting whenever the broker goes away."""
         # Wake from an idle drain often enough that stop() takes effect within a quarter second.
         kwargs.setdefault("safety_interval", 0.25)
-        super().run(_tokens, **kwargs)
+        # Kombu's own loop reconnects on the transport's errors only. A publish inside a
+        # callback (a reply, a retry, a dead letter) that gives up while the broker is down
+        # raises Kombu's OperationalError instead, which would end this thread for good
+        # (and with it the process). The delivery was not acked: it comes back after the
+        # reconnect, like any delivery a lost connection takes with it.
+        lost = (*self.connection.connection_errors, *self.connection.channel_errors,
+                OperationalError)
+        while not self.should_stop:
+            try:
+                if self.restart_limit.can_consume(_tokens):
+                    for _ in self.consume(limit=None, **kwargs):
+                        pass
+                else:
+                    time.sleep(self.restart_limit.expected_time(_tokens))
+            except lost as exc:
+                self.ready.clear()
+                log.warning("%s lost the broker (%r); reconnecting", self.name, exc)
 
     def stop(self) -> None:
         self.should_stop = True

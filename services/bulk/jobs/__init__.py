@@ -1,2 +1,3 @@
 """Bulk jobs: created as a previewed draft, confirmed into chunks on bulk.tasks, run by the
-workers, steered (cancel, retry, undo) and read (progress, items) through the API."""
+workers, steered (cancel, retry, undo), read (progress, items) through the API, and
+reconciled (chunks dead-lettered or lost published again, or given up)."""

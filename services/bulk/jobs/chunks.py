@@ -21,7 +21,7 @@ from services.bulk.jobs.common import (
 )
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict
-from services.bulk.models import COUNTED, BulkChunk, BulkItem, BulkJob, now
+from services.bulk.models import COUNTED, OPEN_CHUNK, BulkChunk, BulkItem, BulkJob, now
 from shared.db import update_rows
 from shared.errors import PlatformError, Unavailable
 from shared.plugins import OperationContext
@@ -65,7 +65,7 @@ def claim_chunk(uow, job_id: str, chunk_no: int):
     with uow:
         job = job_for_update(uow, job_id)
         chunk = uow.session.get(BulkChunk, (job_id, chunk_no))
-        if chunk is None or chunk.status in ("done", "cancelled"):
+        if chunk is None or chunk.status not in OPEN_CHUNK:
             return "skipped"
         # A chunk already taken when the job was cancelled still finishes (redelivered too).
         if job.status != "running" and not (job.status == "cancelling"
@@ -74,7 +74,7 @@ def claim_chunk(uow, job_id: str, chunk_no: int):
             finish_if_done(uow, job)
             uow.commit()
             return "cancelled"
-        chunk.status, chunk.attempts = "running", chunk.attempts + 1
+        chunk.status, chunk.attempts, chunk.taken_at = "running", chunk.attempts + 1, now()
         rows = list(uow.session.scalars(select(BulkItem).where(
             BulkItem.job_id == job_id, BulkItem.chunk_no == chunk_no,
             BulkItem.outcome == "pending").order_by(BulkItem.seq)))
@@ -115,11 +115,22 @@ def _apply(operation, ctx: OperationContext, job: BulkJob,
                  "reason": "changed by someone else since the job"} for rid in ids
                 if rid in skipped]
     rest = [item for item in items if item["relation_id"] not in skipped]
-    sent = operation.undo_command(ctx, [item["relation_id"] for item in rest], rest,
-                                  job.undo_mode or "skip") if rest else None
-    if sent is not None:
-        outcomes += operation.interpret(ctx, ctx.rpc.call(*sent))
+    for group in _by_owner_key(rest):
+        sent = operation.undo_command(ctx, [item["relation_id"] for item in group], group,
+                                      job.undo_mode or "skip")
+        if sent is not None:
+            outcomes += operation.interpret(ctx, ctx.rpc.call(*sent))
     return outcomes
+
+
+def _by_owner_key(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The items in groups by the owner key their change was applied under (a before-image
+    may name it: the job's first run and each retry have their own), undone a group at a
+    time, since an owner finds what to take back under the key it applied it with."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault((item.get("before") or {}).get("key"), []).append(item)
+    return list(groups.values())
 
 
 def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]]) -> str:
@@ -129,7 +140,7 @@ def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]]) -> 
         job = job_for_update(uow, job_id)
         claimed = uow.session.execute(
             update(BulkChunk).where(BulkChunk.job_id == job_id, BulkChunk.chunk_no == chunk_no,
-                                    BulkChunk.status.in_(("pending", "running")))
+                                    BulkChunk.status.in_(OPEN_CHUNK))
             .values(status="done", finished_at=now()))
         if claimed.rowcount == 0:
             return "skipped"
@@ -188,6 +199,19 @@ def cancel_chunks(uow, job: BulkJob, numbers: list[int] | None = None) -> int:
     return items.rowcount
 
 
+def fail_chunk(uow, job: BulkJob, chunk: BulkChunk, reason: str) -> int:
+    """Give up on an open chunk: its pending relations fail with the reason, and the job
+    ends once no chunk is left; answers how many relations failed."""
+    chunk.status, chunk.finished_at = "failed", now()
+    items = uow.session.execute(
+        update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.chunk_no == chunk.chunk_no,
+                               BulkItem.outcome == "pending")
+        .values(outcome="failed", detail={"reason": reason}, done_at=now()))
+    _add_counts(uow, job, {"failed": items.rowcount})
+    finish_if_done(uow, job)
+    return items.rowcount
+
+
 def fail_job(uow, job_id: str, reason: str) -> None:
     """The job cannot go on (its principal lost the permission): every relation not done
     fails with the reason, the chunks left are cancelled, the job ends failed."""
@@ -196,7 +220,7 @@ def fail_job(uow, job_id: str, reason: str) -> None:
         if job.status not in ("running", "cancelling"):
             return
         uow.session.execute(update(BulkChunk).where(
-            BulkChunk.job_id == job_id, BulkChunk.status.in_(("pending", "running")))
+            BulkChunk.job_id == job_id, BulkChunk.status.in_(OPEN_CHUNK))
             .values(status="cancelled", finished_at=now()))
         items = uow.session.execute(
             update(BulkItem).where(BulkItem.job_id == job_id, BulkItem.outcome == "pending")

@@ -7,15 +7,16 @@ from typing import Any
 from sqlalchemy import select
 
 from services.bulk.models import BulkJob
+from services.bulk.registry import installed
 from shared import context
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from shared.permissions import BULK_RUN
-from shared.plugins import BulkOperation, OperationContext, bulk_operations
+from shared.plugins import BulkOperation, OperationContext
 
 
 def operation_named(name: str, field: str = "operation") -> BulkOperation:
     """The installed operation of this name; a 422 on `field` lists the installed ones."""
-    operations = bulk_operations()
+    operations = installed()
     if name not in operations:
         raise ValidationFailed(f"no bulk operation is called {name!r}", errors={
             field: [f"unknown operation; installed: {', '.join(sorted(operations))}"]})

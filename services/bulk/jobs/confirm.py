@@ -33,11 +33,7 @@ def confirm_job(uow, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
             raise Conflict(f"the job is {job.status}, not a draft: it was confirmed already",
                            status_now=job.status)
         given = list(dict.fromkeys(body.get("confirmations") or []))
-        missing = [key for key in job.required_confirmations() if key not in given]
-        if missing:
-            raise ValidationFailed("confirm what this job also does: " + ", ".join(missing),
-                                   errors={"confirmations": [f"missing {key!r}"
-                                                             for key in missing]})
+        check_confirmed(job.impacts or [], given, "this job")
         if body.get("mode") is not None and job.undo_of is None:
             raise ValidationFailed("only an undo job has a mode",
                                    errors={"mode": ["only for an undo job"]})
@@ -50,6 +46,17 @@ def confirm_job(uow, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return job_state(job)
 
 
+def check_confirmed(impacts: list[dict[str, Any]], given: list[str], what: str) -> None:
+    """422 on `confirmations` naming each impact that needs confirming and is not."""
+    missing = [impact["confirmation"] for impact in impacts
+               if impact.get("confirmation") and impact["confirmation"] not in given]
+    if missing:
+        raise ValidationFailed(f"confirm what {what} also does: " + ", ".join(missing),
+                               errors={"confirmations": [f"missing {key!r}"
+                                                         for key in missing]},
+                               impacts=impacts)
+
+
 def schedule_pending(uow, job: BulkJob) -> int:
     """A chunk row and a bulk.run_chunk command for each chunk with pending items."""
     numbers = list(uow.session.scalars(
@@ -59,7 +66,8 @@ def schedule_pending(uow, job: BulkJob) -> int:
     if numbers:
         uow.session.execute(insert(BulkChunk), [
             {"job_id": job.id, "chunk_no": number, "status": "pending", "attempts": 0,
-             "retry": job.attempt} for number in numbers])
+             "retry": job.attempt, "published_at": now(), "republished": 0}
+            for number in numbers])
     for number in numbers:
         envelope = RunChunk.envelope({"job_id": job.id, "chunk_no": number}, source="bulk")
         add_to_outbox(uow.session, envelope, aggregate_id=job.id, exchange=COMMANDS_EXCHANGE)

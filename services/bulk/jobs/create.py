@@ -35,6 +35,7 @@ def create_job(uow, rpc, body: dict[str, Any], *, chunk_size: int) -> dict[str, 
     # Each relation's own values stay with its item, not in the job's params.
     per_relation = params.pop("per_relation", None) or {}
     relation_ids = frozen_target(rpc, body["target"])
+    check_in_target(per_relation, relation_ids)
     impacts = total_impacts(operation, ctx, params, relation_ids)
     with uow:
         job = BulkJob(id=job_id, operation=operation.name, params=params, target=body["target"],
@@ -48,6 +49,17 @@ def create_job(uow, rpc, body: dict[str, Any], *, chunk_size: int) -> dict[str, 
             for seq, rid in enumerate(relation_ids)])
         uow.commit()
     return {**job_state(job), **preview_page(uow, rpc, job, limit=PREVIEW_LIMIT)}
+
+
+def check_in_target(per_relation: dict[str, Any], relation_ids: list[str]) -> None:
+    """Values are kept per item: values for a relation outside the target would be lost."""
+    outside = sorted(set(per_relation) - set(relation_ids))
+    if outside:
+        raise ValidationFailed(
+            f"per_relation holds values for {len(outside)} relations outside the job's "
+            "target: take them out, or add them to the target", errors={
+                f"params.per_relation.{rid}": ["not a relation of the job's target"]
+                for rid in outside})
 
 
 def load_params(operation: BulkOperation, raw: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.bulk.messages import JobFinished
-from services.bulk.models import COUNTED, BulkChunk, BulkJob, now
+from services.bulk.models import COUNTED, OPEN_CHUNK, BulkChunk, BulkJob, now
 
 
 def final_status(job: BulkJob) -> str:
@@ -31,7 +31,7 @@ def finish_if_done(uow, job: BulkJob) -> bool:
     """End the job once no chunk is pending or running."""
     open_chunk = uow.session.scalar(
         select(BulkChunk.chunk_no).where(BulkChunk.job_id == job.id,
-                                         BulkChunk.status.in_(("pending", "running"))).limit(1))
+                                         BulkChunk.status.in_(OPEN_CHUNK)).limit(1))
     if open_chunk is not None:
         return False
     finish(uow, job)

@@ -14,8 +14,8 @@ from services.bulk.jobs.common import (
     operation_context,
     operation_named,
 )
-from services.bulk.jobs.confirm import schedule_pending
-from services.bulk.jobs.create import IMPACTS_PAGE, PREVIEW_LIMIT
+from services.bulk.jobs.confirm import check_confirmed, schedule_pending
+from services.bulk.jobs.create import IMPACTS_PAGE, PREVIEW_LIMIT, total_impacts
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict, job_state, preview_page
 from services.bulk.models import FINISHED, BulkChunk, BulkItem, BulkJob, new_id
@@ -40,30 +40,62 @@ def cancel_job(uow, job_id: str) -> dict[str, Any]:
         return job_state(job)
 
 
-def retry_job(uow, job_id: str) -> dict[str, Any]:
-    """Run the job's failed relations again (the owner sees a new key: job/retry-N)."""
+def retry_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Run the job's failed relations again (the owner sees a new key: job/retry-N). What
+    retrying them would also do is asked anew; its confirmations, given now or when the job
+    was confirmed, are checked as confirm checks them (422 naming `confirmations`)."""
     principal = acting_principal()
     with uow:
         job = job_for_update(uow, job_id)
-        check_may_run(principal, operation_named(job.operation))
-        if job.status not in FINISHED or not job.failed:
-            raise Conflict(f"the job is {job.status} with {job.failed} failed relations: "
-                           "only a finished job with failures can be retried",
-                           status_now=job.status)
-        base = (uow.session.scalar(select(func.max(BulkChunk.chunk_no))
-                                   .where(BulkChunk.job_id == job.id)) or 0) + 1
-        again = uow.session.execute(
-            update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.outcome == "failed")
-            .values(outcome="pending", detail=None, done_at=None,
-                    chunk_no=BulkItem.chunk_no + base)).rowcount
-        uow.session.execute(update(BulkJob).where(BulkJob.id == job.id).values(
-            failed=BulkJob.failed - again, done=BulkJob.done - again,
-            attempt=BulkJob.attempt + 1))
-        uow.session.refresh(job)
+        operation = operation_named(job.operation)
+        check_may_run(principal, operation)
+        _check_retryable(job)
+        uow.session.expunge(job)
+    # Out of the transaction: the impacts are asked of the owner over the bus.
+    impacts = _retry_impacts(uow, rpc, operation, job)
+    with uow:
+        job = job_for_update(uow, job_id)
+        _check_retryable(job)  # again: another retry may have started meanwhile
+        given = list(dict.fromkeys([*(job.confirmations or []),
+                                    *(body.get("confirmations") or [])]))
+        check_confirmed(impacts, given, "retrying")
+        _pending_again(uow, job)
         job.status, job.finished_at, job.error, job.principal = "running", None, None, principal
+        job.impacts, job.confirmations = impacts, given
         schedule_pending(uow, job)
         uow.commit()
         return job_state(job)
+
+
+def _check_retryable(job: BulkJob) -> None:
+    if job.status not in FINISHED or not job.failed:
+        raise Conflict(f"the job is {job.status} with {job.failed} failed relations: "
+                       "only a finished job with failures can be retried",
+                       status_now=job.status)
+
+
+def _retry_impacts(uow, rpc, operation, job: BulkJob) -> list[dict[str, Any]]:
+    """The impacts of applying the job to its failed relations now (an undo has none)."""
+    if job.undo_of is not None:
+        return []
+    with uow:
+        failed = list(uow.session.scalars(select(BulkItem.relation_id).where(
+            BulkItem.job_id == job.id, BulkItem.outcome == "failed").order_by(BulkItem.seq)))
+    return total_impacts(operation, operation_context(rpc, job), job.params, failed)
+
+
+def _pending_again(uow, job: BulkJob) -> None:
+    """The failed items pending again, in chunks numbered after every chunk so far."""
+    base = (uow.session.scalar(select(func.max(BulkChunk.chunk_no))
+                               .where(BulkChunk.job_id == job.id)) or 0) + 1
+    again = uow.session.execute(
+        update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.outcome == "failed")
+        .values(outcome="pending", detail=None, done_at=None,
+                chunk_no=BulkItem.chunk_no + base)).rowcount
+    uow.session.execute(update(BulkJob).where(BulkJob.id == job.id).values(
+        failed=BulkJob.failed - again, done=BulkJob.done - again,
+        attempt=BulkJob.attempt + 1))
+    uow.session.refresh(job)
 
 
 def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ REASONS = {"unknown_relation": "no such relation", "relation_archived": "the rel
            "archived", "no_email_address": "the relation has no e-mail address",
            "blocked": "the account is blocked: no e-mail goes to it",
            "no_account": "the relation has no portal account"}
+PROBE_PAGE = 5000  # relations a PreviewAccounts takes at most
 # What an undo answers per relation, as bulk outcomes.
 UNDONE = {"deleted": "changed", "restored": "changed", "unblocked": "changed",
           "blocked": "changed", "nothing_to_undo": "unchanged", "skipped": "skipped"}
@@ -61,6 +62,9 @@ class AccountOperation(BulkOperation):
     chunk_command: Command
     change: tuple[str, Any]            # what a changed relation's diff shows: (field, after)
     fails_when_absent = False          # no_account: failed (reset) or unchanged (the rest)
+    # How changed_since sees the account as the job left it: the accounts service's preview of
+    # this operation answers this outcome (an account: delete_accounts would delete it).
+    still: tuple[str, str] = ("delete_accounts", "deleted")
 
     def owner_params(self, params: dict[str, Any]) -> dict[str, Any]:
         return {}
@@ -99,10 +103,30 @@ class AccountOperation(BulkOperation):
 
     def undo_command(self, ctx: OperationContext, chunk: list[str], items: list[dict[str, Any]],
                      mode: str) -> tuple[Command, dict[str, Any]] | None:
-        # The accounts service finds what to take back under the key the job applied it with.
+        # The accounts service finds what to take back under the key the job applied it with;
+        # the bulk service hands over the items of one key (one attempt) at a time.
         keys = [(item.get("before") or {}).get("key") for item in items]
         undoes = next((key for key in keys if key), ctx.job["undo_of"])
         return RestoreAccounts, {**_chunk(ctx, chunk), "undoes": undoes, "mode": mode}
+
+    def changed_since(self, ctx: OperationContext, items: list[dict[str, Any]]) -> list[str]:
+        """The relations whose account is no longer as the job left it, as far as the
+        accounts service tells: gone, (un)blocked again, or another account. A change that
+        keeps all that (an e-mail address, an activation) shows when the undo runs: the
+        owner then skips the account, as it changed since."""
+        probe, left_as = self.still
+        ids = [item["relation_id"] for item in items]
+        now = {said["relation_id"]: said for start in range(0, len(ids), PROBE_PAGE)
+               for said in self._asked(ctx, {}, ids[start:start + PROBE_PAGE], probe)}
+        changed = []
+        for item in items:
+            said = now.get(item["relation_id"]) or {}
+            left_id = (item.get("before") or {}).get("account_id")
+            # Another account than the job's (deleted and made anew) counts as a change.
+            other = left_id is not None and said.get("account_id", left_id) != left_id
+            if said.get("outcome") != left_as or other:
+                changed.append(item["relation_id"])
+        return changed
 
     def interpret(self, ctx: OperationContext, answer: Any) -> list[dict[str, Any]]:
         if ctx.job.get("undo_of"):
@@ -117,18 +141,22 @@ class AccountOperation(BulkOperation):
             before = (said.get("before") or {}).get("status")
             return {**outcome, "outcome": "changed", "changes": {field: [before, after]},
                     "version": said.get("version"),
-                    "before": {"key": ctx.job.get("key"), "account": said.get("before")}}
+                    "before": {"key": ctx.job.get("key"), "account": said.get("before"),
+                               "account_id": said.get("account_id")}}
         if kind in UNCHANGED and not (kind == "no_account" and self.fails_when_absent):
             return {**outcome, "outcome": "unchanged", "reason": UNCHANGED[kind]}
         return {**outcome, "outcome": "failed",
                 "reason": said.get("reason") or REASONS.get(kind, kind.replace("_", " "))}
 
     def _asked(self, ctx: OperationContext, params: dict[str, Any],
-               relation_ids: list[str]) -> list[dict[str, Any]]:
+               relation_ids: list[str], operation: str | None = None) -> list[dict[str, Any]]:
+        """What the accounts service would do now (this operation, or `operation`, which
+        takes no params: a probe of the accounts' state)."""
         try:
             return ctx.rpc.call(PreviewAccounts, {
-                "operation": self.accounts_operation, "relation_ids": relation_ids,
-                "params": self.owner_params(params), "principal": ctx.principal,
+                "operation": operation or self.accounts_operation, "relation_ids": relation_ids,
+                "params": {} if operation else self.owner_params(params),
+                "principal": ctx.principal,
             })["outcomes"]
         except ValidationFailed as refused:
             raise ValidationFailed(refused.detail, errors={
@@ -196,6 +224,7 @@ class DeleteAccountsOp(AccountOperation):
     params = NoParams
     accounts_operation, doing, chunk_command = "delete_accounts", "deleted", DeleteAccounts
     change = ("account", "deleted")
+    still = ("delete_accounts", "no_account")
 
     def main_impact(self, count: int) -> dict[str, Any]:
         return {"key": "delete_accounts", "count": count, "confirmation": "delete_accounts",
@@ -210,6 +239,7 @@ class BlockAccountsOp(AccountOperation):
     params = BlockParams
     accounts_operation, doing, chunk_command = "block_accounts", "blocked", BlockAccounts
     change = ("account", "blocked")
+    still = ("unblock_accounts", "unblocked")
 
     def owner_params(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"until": params.get("until")}
@@ -223,3 +253,4 @@ class UnblockAccountsOp(AccountOperation):
     accounts_operation, doing, chunk_command = "unblock_accounts", "unblocked", \
         UnblockAccounts
     change = ("account", "active")
+    still = ("block_accounts", "blocked")

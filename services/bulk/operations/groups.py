@@ -58,6 +58,20 @@ class GroupOperation(BulkOperation):
                      mode: str) -> tuple[Command, dict[str, Any]] | None:
         return self.inverse, self.chunk_payload(ctx, chunk, group=ctx.job["params"]["group"])
 
+    def changed_since(self, ctx: OperationContext, items: list[dict[str, Any]]) -> list[str]:
+        """The relations no longer as the job left them: taken out of the group again (or
+        put back in) by someone else; all of them once the group is gone."""
+        ids = [item["relation_id"] for item in items]
+        members: set[str] = set()
+        try:
+            for start in range(0, len(ids), MEMBERS_PAGE):
+                members |= set(ctx.rpc.call(GetGroupMembers, {
+                    "group": ctx.job["params"]["group"],
+                    "relation_ids": ids[start:start + MEMBERS_PAGE]})["members"])
+        except NotFound:
+            return ids
+        return [rid for rid in ids if (rid in members) != self.joins]
+
 
 def _members(ctx: OperationContext, group: str, relation_ids: list[str]) -> dict[str, Any]:
     try:

@@ -63,7 +63,9 @@ class SetFields(BeforeImagesUndo):
 
 
 def _field_diff(state: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str, list]:
-    """field -> [now, after] for the fields the plan would change on this relation."""
+    """[now, after] per field the plan would change on this relation, named as the owner
+    records changes (custom fields as `fields.<key>`, the address as a whole), so that the
+    preview, the results and the undo's preview name a change alike."""
     after: dict[str, Any] = {}
     for change in plan:
         name, op, value = change["field"], change["op"], change["value"]
@@ -76,8 +78,15 @@ def _field_diff(state: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str, 
             after[name] = [o for o in current or [] if o not in value] or None
         else:
             after[name] = value
-    return {name: [_current(state, name), value] for name, value in after.items()
-            if _current(state, name) != value}
+    diff = {name if name in STANDARD else f"fields.{name}": [_current(state, name), value]
+            for name, value in after.items()
+            if name not in ADDRESS and _current(state, name) != value}
+    address = state.get("address") or None
+    moved = {**(address or {}), **{k: v for k, v in after.items() if k in ADDRESS}}
+    moved = {k: v for k, v in moved.items() if v is not None} or None
+    if moved != address:
+        diff["address"] = [address, moved]
+    return diff
 
 
 def _current(state: dict[str, Any], name: str) -> Any:

@@ -16,7 +16,6 @@ from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
 from services.relations.models import EDITABLE_FIELDS, FieldDefinition, Relation
 from services.relations.schemas.relations import RelationFieldsSchema
-from shared.config import Settings
 from shared.errors import ValidationFailed
 from shared.messages import Envelope
 from shared.permissions import RELATIONS_WRITE, on_behalf_of_job
@@ -30,8 +29,9 @@ def check_relation_edits(query: Envelope, uow: RelationsUnitOfWork) -> dict[str,
         form = checked_form(payload["fields"], definitions)
         values = payload["values"]
         found = uow.relations.detached(list(values)) if values else {}
+        region = uow.settings.default_country
         return {"fields": form, "relations": {
-            rid: _dry_run(found.get(rid), own, form, definitions)
+            rid: _dry_run(found.get(rid), own, form, definitions, region)
             for rid, own in values.items()}}
 
 
@@ -41,9 +41,9 @@ def apply_relation_edits(command: Envelope, uow: RelationsUnitOfWork) -> list[di
     with uow, on_behalf_of_job(payload, RELATIONS_WRITE):
         definitions = uow.fields.all()
         form = checked_form(payload["fields"], definitions)
-        values = payload["values"]
+        values, region = payload["values"], uow.settings.default_country
         outcomes = per_relation(uow, payload, lambda relation: wanted(
-            relation, values[relation.id], form, definitions)
+            relation, values[relation.id], form, definitions, region)
             if values.get(relation.id) else None)
         uow.commit()
     return outcomes
@@ -59,8 +59,9 @@ def checked_form(names: list[str], definitions: dict[str, FieldDefinition]) -> l
 
 
 def wanted(relation: Relation, values: dict[str, Any], form: list[str],
-           definitions: dict[str, FieldDefinition]) -> dict[str, Any]:
-    """The apply() input of one relation's values; ValidationFailed names each bad field."""
+           definitions: dict[str, FieldDefinition], region: str) -> dict[str, Any]:
+    """The apply() input of one relation's values; ValidationFailed names each bad field.
+    `region`: the installation's country (settings), for numbers of relations without one."""
     outside = sorted(set(values) - set(form))
     if outside:
         raise ValidationFailed("values for fields the form does not edit", errors={
@@ -74,8 +75,8 @@ def wanted(relation: Relation, values: dict[str, Any], form: list[str],
         raise ValidationFailed("not valid: " + ", ".join(sorted(errors)), errors=errors) \
             from None
     country = (result.get("address") or relation.address or {}).get("country")
-    # Numbers are read as dialled in the relation's own country, else the default one.
-    result = normalised_contacts(result, (country or Settings().default_country).upper())
+    # Numbers are read as dialled in the relation's own country, else the installation's.
+    result = normalised_contacts(result, (country or region).upper())
     if custom:
         try:
             result["fields"] = check_values(definitions, relation.type, custom)
@@ -87,11 +88,12 @@ def wanted(relation: Relation, values: dict[str, Any], form: list[str],
 
 
 def _dry_run(relation: Relation | None, values: dict[str, Any], form: list[str],
-             definitions: dict[str, FieldDefinition]) -> dict[str, Any]:
+             definitions: dict[str, FieldDefinition], region: str) -> dict[str, Any]:
     if relation is None or relation.status not in ("active", "archived"):
         return {"errors": {"relation": ["no such relation"]}}
     try:
-        changes = relation.apply(wanted(relation, values, form, definitions)) if values else {}
+        changes = relation.apply(wanted(relation, values, form, definitions, region)) \
+            if values else {}
         check_card(relation)
     except ValidationFailed as exc:
         return {"errors": exc.errors}

@@ -1,6 +1,6 @@
 """A bulk job through the gateway: preview, confirm, run by the embedded workers, results."""
 
-from tests.unit.bulk.conftest import create, finished, relation
+from tests.unit.bulk.conftest import create, finished, relation, run_undo
 
 CHANGES = {"newsletter": {"set": True}, "interests": {"add": ["sport"], "remove": ["music"]}}
 
@@ -13,8 +13,8 @@ def test_a_job_previews_then_runs_in_chunks_and_records_every_outcome(api, peopl
     first = preview["items"][0]
     assert first["relation_id"] == sorted(people + ["missing"])[0]
     by_id = {item["relation_id"]: item for item in preview["items"]}
-    assert by_id[people[0]]["diff"] == {"newsletter": [None, True],
-                                        "interests": [["music"], ["sport"]]}
+    assert by_id[people[0]]["diff"] == {"fields.newsletter": [None, True],
+                                        "fields.interests": [["music"], ["sport"]]}
     assert by_id[people[0]]["outcome"] == "would_change"
     assert by_id[people[0]]["name"].startswith("Lid")
     assert by_id["missing"]["outcome"] == "would_fail"
@@ -39,3 +39,20 @@ def test_a_job_previews_then_runs_in_chunks_and_records_every_outcome(api, peopl
                                                                   "no such relation")]
     history = api.get(f"/api/relations/relations/{people[0]}/history").get_json()["items"]
     assert ("bulk", job_id) in {(h["via"], h["via_ref"]) for h in history}
+
+
+def test_the_preview_the_results_and_the_undo_name_each_change_alike(api, people):
+    api.patch(f"/api/relations/relations/{people[0]}", json={"address": {
+        "street": "Dorpsstraat", "city": "Utrecht"}}, headers={"If-Match": f'"{people[0]}.1"'})
+    changes = {**CHANGES, "city": {"overwrite": "Zeist"}, "last_name": {"overwrite": "Berg"}}
+    preview = create(api, people[:1], params={"changes": changes}).get_json()
+    diff = preview["items"][0]["diff"]
+    assert diff["address"] == [{"street": "Dorpsstraat", "city": "Utrecht"},
+                               {"street": "Dorpsstraat", "city": "Zeist"}]
+    assert api.post(f"/api/bulk/jobs/{preview['id']}/confirm", json={}).status_code == 202
+    finished(api, preview["id"])
+    (result,) = api.get(f"/api/bulk/jobs/{preview['id']}/results").get_json()["items"]
+    assert result["diff"] == diff
+    undo, _done = run_undo(api, preview["id"])
+    assert undo["items"][0]["diff"] == {field: [after, before]
+                                        for field, (before, after) in diff.items()}

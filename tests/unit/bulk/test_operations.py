@@ -1,5 +1,25 @@
 """The bulk service lists the operations installed, with their parameters."""
 
+from services.bulk.registry import installed
+
+GREET = '''
+    from marshmallow import Schema
+    from shared.plugins import BulkOperation
+
+    class Greet(BulkOperation):
+        """Say hello to every relation."""
+        name = "greet"
+        params = Schema
+        permission = "relations:write"
+        owner = "relations"
+
+        def preview(self, ctx, params, relation_ids):
+            return []
+
+        def command(self, ctx, chunk, params):
+            return None, self.chunk_payload(ctx, chunk)
+    '''
+
 
 def test_an_installed_operation_is_listed_with_its_parameter_schema(api, installed_package):
     assert "greet" not in {o["name"] for o in api.get("/api/bulk/operations").get_json()}
@@ -107,3 +127,14 @@ def test_values_per_relation_stay_with_their_items_and_are_stepped_through(
     late = api.put(f"/api/bulk/jobs/{job['id']}/items/{people[1]}", json={
         "values": {"value": "z"}})
     assert late.status_code == 409
+
+
+def test_installed_operations_are_read_once_until_what_is_installed_changes(
+        installed_package):
+    first = installed()
+    # The same objects: every package's entry points were not read again.
+    assert installed() is first and installed()["set_fields"] is first["set_fields"]
+    installed_package(GREET, "[cardbox.bulk_operations]\ngreet = cardbox_extra_ops:Greet\n")
+    now = installed()
+    assert "greet" in now and "greet" not in first
+    assert installed() is now

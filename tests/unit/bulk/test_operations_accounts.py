@@ -4,13 +4,16 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.accounts.mail.models import OutgoingEmail
 from services.accounts.messages import CreateAccounts
+from services.accounts.portal.contacts import contact_of
+from services.bulk.models import BulkItem
 from shared.permissions import staff_principal
+from shared.testing import wait_until
 from tests.support.portal import SENDER, new_relation, runtime_of
-from tests.unit.bulk.conftest import create, run, run_undo
+from tests.unit.bulk.conftest import create, finished, run, run_undo
 
 URL = "/api/accounts/accounts"
 ADMIN = staff_principal("admin-1", "administrator").to_dict()
@@ -126,3 +129,60 @@ def test_account_operations_name_their_params_and_need_accounts_manage(
     forbidden = create(editor, members, "create_accounts", {"account_type": "member"})
     assert forbidden.status_code == 403
     assert forbidden.get_json()["permission"] == "accounts:manage"
+
+
+def test_an_undo_after_a_retry_takes_back_what_each_attempt_did(api, product, members):
+    _, job = run(api, members, "create_accounts", {"account_type": "member"})
+    assert job["counts"]["failed"] == 1
+    version = api.get(f"/api/relations/relations/{members[2]}").get_json()["version"]
+    given = api.patch(f"/api/relations/relations/{members[2]}", json={"emails": [
+        {"address": "zonder@example.org", "primary": True}]},
+        headers={"If-Match": f'"{members[2]}.{version}"'})
+    assert given.status_code == 200, given.get_json()
+    wait_until(lambda: known_version(product, members[2]) >= version + 1)
+    assert api.post(f"/api/bulk/jobs/{job['id']}/retry", json={}).status_code == 202
+    assert finished(api, job["id"])["counts"]["changed"] == 3
+
+    undo = api.post(f"/api/bulk/jobs/{job['id']}/undo", json={}).get_json()
+    assert undo["total"] == 3
+    # However the undo is cut into chunks (here: one), the first run's changes and the
+    # retry's are each taken back under the key the owner applied them with.
+    with runtime_of(product, "bulk").unit_of_work() as uow:
+        uow.session.execute(update(BulkItem).where(BulkItem.job_id == undo["id"])
+                            .values(chunk_no=0))
+        uow.commit()
+    assert api.post(f"/api/bulk/jobs/{undo['id']}/confirm", json={}).status_code == 202
+    result = finished(api, undo["id"])
+    assert (result["status"], result["counts"]["changed"]) == ("completed", 3)
+    assert [account_of(api, rid) for rid in members] == [None] * 3
+
+
+def known_version(product, relation_id):
+    """The relation's version as the accounts service last heard of it."""
+    with runtime_of(product).unit_of_work() as uow:
+        contact = contact_of(uow.session, relation_id)
+        return contact.version if contact is not None else 0
+
+
+def test_an_account_undo_lists_the_accounts_changed_since(api, members):
+    run(api, members[:2], "create_accounts", {"account_type": "member"})
+    _, job = run(api, members[:2], "block_accounts", {})
+    assert job["counts"]["changed"] == 2
+    unblocked = api.post(f"{URL}/{account_of(api, members[1])['id']}/unblock", json={})
+    assert unblocked.status_code == 200, unblocked.get_json()
+
+    undo = api.post(f"/api/bulk/jobs/{job['id']}/undo", json={}).get_json()
+    assert [i["outcome"] for i in undo["items"]] == ["would_change", "changed_since"]
+    assert [(i["key"], i["count"]) for i in undo["impacts"]] == [("changed_since", 1)]
+    assert api.post(f"/api/bulk/jobs/{undo['id']}/confirm", json={"mode": "skip"}) \
+        .status_code == 202
+    done = finished(api, undo["id"])
+    assert (done["counts"]["changed"], done["counts"]["skipped"]) == (1, 1)
+    assert [account_of(api, rid)["status"] for rid in members[:2]] == ["invited"] * 2
+
+
+def test_a_create_accounts_undo_sees_an_account_deleted_since(api, members):
+    _, job = run(api, members[:2], "create_accounts", {"account_type": "member"})
+    run(api, members[:1], "delete_accounts", confirmations=["delete_accounts"])
+    undo = api.post(f"/api/bulk/jobs/{job['id']}/undo", json={}).get_json()
+    assert [i["outcome"] for i in undo["items"]] == ["changed_since", "would_change"]

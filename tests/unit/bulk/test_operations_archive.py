@@ -56,3 +56,33 @@ def test_archive_is_undone_by_restoring_what_it_archived(api, product, people):
 def test_archive_names_its_reason(api, people):
     refused = create(api, people, "archive", {})
     assert refused.status_code == 422 and "params.reason" in refused.get_json()["errors"]
+
+
+def test_a_retry_takes_the_confirmations_of_impacts_found_since(api, people):
+    club = api.post("/api/relations/relations", json={
+        "type": "organisation", "organisation_name": "Club"}).get_json()
+    job = create(api, people[:3], "archive", {"reason": "moved away"}).get_json()
+    assert job["confirmations_required"] == []
+    # A function begins after the preview: the owner refuses that chunk unconfirmed.
+    api.post(f"/api/relations/relations/{people[0]}/functions", json={
+        "organisation_id": club["id"], "role": "Chair", "start_date": "2020-01-01"})
+    done = run(api, job["id"])
+    assert (done["status"], done["counts"]["changed"], done["counts"]["failed"]) == (
+        "completed_with_errors", 1, 2)
+
+    unconfirmed = api.post(f"/api/bulk/jobs/{job['id']}/retry", json={})
+    assert unconfirmed.status_code == 422
+    problem = unconfirmed.get_json()
+    assert problem["errors"] == {"confirmations": ["missing 'end_functions'"]}
+    assert [i["key"] for i in problem["impacts"]] == ["end_functions"]
+    assert api.get(f"/api/bulk/jobs/{job['id']}").get_json()["status"] == \
+        "completed_with_errors"
+
+    retried = api.post(f"/api/bulk/jobs/{job['id']}/retry",
+                       json={"confirmations": ["end_functions"]})
+    assert retried.status_code == 202, retried.get_json()
+    assert retried.get_json()["confirmations_required"] == ["end_functions"]
+    again = finished(api, job["id"])
+    assert (again["status"], again["counts"]["changed"], again["counts"]["failed"]) == (
+        "completed", 3, 0)
+    assert [relation(api, rid)["status"] for rid in people[:3]] == ["archived"] * 3

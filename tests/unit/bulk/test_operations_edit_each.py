@@ -79,3 +79,13 @@ def test_edit_each_names_bad_params(api, people):
         people[0]: {"newsletter": "yes please"}}})
     assert wrong.status_code == 422
     assert f"params.per_relation.{people[0]}.newsletter" in wrong.get_json()["errors"]
+
+
+def test_values_for_relations_outside_the_target_are_refused_not_dropped(api, people):
+    refused = create(api, people[:2], "edit_each", {"fields": ["last_name"], "per_relation": {
+        people[0]: {"last_name": "Jansen"}, people[3]: {"last_name": "Smit"}}})
+    assert refused.status_code == 422
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert refused.get_json()["errors"] == {
+        f"params.per_relation.{people[3]}": ["not a relation of the job's target"]}
+    assert api.get("/api/bulk/jobs").get_json()["items"] == []

@@ -6,7 +6,7 @@ import pytest
 from services.selections.messages import AddToGroupChunk
 from shared.testing import wait_until
 from tests.support.portal import runtime_of
-from tests.unit.bulk.conftest import create, run, run_undo
+from tests.unit.bulk.conftest import create, finished, run, run_undo
 
 GROUPS = "/api/selections/groups"
 ADMIN = {"kind": "staff", "id": "admin-1", "roles": ["superuser"],
@@ -75,3 +75,17 @@ def test_the_group_must_exist_and_be_static(api, people, group):
     assert refused.get_json()["errors"]["params.group"] == ["not a static group"]
     absent = create(api, people, "add_to_group", {})
     assert absent.status_code == 422 and "params.group" in absent.get_json()["errors"]
+
+
+def test_a_group_undo_lists_the_relations_changed_since(api, people, group):
+    _, job = run(api, people[1:3], "add_to_group", {"group": group})
+    taken_out = api.post(f"{GROUPS}/{group}/members/remove", json={"relation_ids": people[2:3]})
+    assert taken_out.status_code == 200, taken_out.get_json()
+
+    undo = api.post(f"/api/bulk/jobs/{job['id']}/undo", json={}).get_json()
+    assert [i["outcome"] for i in undo["items"]] == ["would_change", "changed_since"]
+    assert [(i["key"], i["count"]) for i in undo["impacts"]] == [("changed_since", 1)]
+    assert api.post(f"/api/bulk/jobs/{undo['id']}/confirm", json={}).status_code == 202
+    done = finished(api, undo["id"])
+    assert (done["counts"]["changed"], done["counts"]["skipped"]) == (1, 1)
+    assert member_ids(api, group) == people[:1]
