@@ -342,6 +342,9 @@ CheckFieldChanges = Query("relations.check_field_changes", ChangesOnlyPayload,
                           description="Validate bulk field changes before a job is created.")
 GetRelationStates = Query("relations.get_relation_states", RelationIdsPayload,
                           description="The current states of up to 5,000 relations.")
+GetRelationVersions = Query("relations.get_relation_versions", RelationIdsPayload,
+                            description="The versions of up to 5,000 live relations (what an "
+                                        "undo compares with the versions its job left).")
 AssessArchive = Query("relations.assess_archive", RelationIdsPayload,
                       description="The archive impacts of a set of relations.")
 

@@ -38,6 +38,7 @@ plugin = ServicePlugin(
         messages.RemoveTagChunk: bulk.remove_tag,
         messages.CheckFieldChanges: bulk.check_field_changes,
         messages.GetRelationStates: bulk.get_relation_states,
+        messages.GetRelationVersions: bulk.get_relation_versions,
         messages.AssessArchive: bulk.assess_archive,
         messages.ExportStates: export.export_states,
     },

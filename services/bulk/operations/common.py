@@ -7,7 +7,11 @@ from typing import Any
 
 from marshmallow import Schema
 
-from services.relations.messages import GetRelationStates, RestoreBeforeImages
+from services.relations.messages import (
+    GetRelationStates,
+    GetRelationVersions,
+    RestoreBeforeImages,
+)
 from shared.messages import Command
 from shared.plugins import BulkOperation, OperationContext
 
@@ -77,7 +81,9 @@ class BeforeImagesUndo(BulkOperation):
                                                        mode=mode)
 
     def changed_since(self, ctx: OperationContext, items: list[dict[str, Any]]) -> list[str]:
-        states = relation_states(ctx, [item["relation_id"] for item in items])
+        ids, versions = [item["relation_id"] for item in items], {}
+        for start in range(0, len(ids), STATES_PAGE):
+            versions.update(ctx.rpc.call(GetRelationVersions, {
+                "relation_ids": ids[start:start + STATES_PAGE]})["versions"])
         return [item["relation_id"] for item in items
-                if item["relation_id"] not in states
-                or states[item["relation_id"]]["version"] != item["version"]]
+                if versions.get(item["relation_id"]) != item["version"]]

@@ -140,6 +140,16 @@ def test_queries_for_previews(rpc, people):
     assert rpc.call(messages.AssessArchive, {"relation_ids": people}) == {"impacts": []}
 
 
+def test_versions_of_live_relations_only(api, rpc, people):
+    api.patch(f"/api/relations/relations/{people[0]}", json={"first_name": "Changed"},
+              headers={"If-Match": f'"{people[0]}.1"'})
+    rpc.call(messages.DeleteChunk, {"job": "job-v", "relation_ids": [people[1]],
+                                    "principal": ROOT})
+    versions = rpc.call(messages.GetRelationVersions,
+                        {"relation_ids": people[:3] + ["missing"]})["versions"]
+    assert versions == {people[0]: 2, people[2]: 1}
+
+
 def test_tag_chunks_add_once_and_remove_every_occurrence(api, rpc, people):
     api.post("/api/relations/tags", json={"key": "vip", "label": "VIP"})
     with pytest.raises(Forbidden):
