@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import zlib
 from collections.abc import Callable
@@ -12,11 +11,14 @@ from sqlalchemy import JSON, Engine, Table, bindparam, create_engine, event, ins
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import jsontext
 from shared.config import Settings
 from shared.messages import Envelope, Event
 
 # JSON that PostgreSQL can index and SQLite can store.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# JSON columns hold relation states and before-images by the hundred a chunk (shared.jsontext).
+JSON_CODEC = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
 # Execution option of a long read (a streamed export): on SQLite it takes no write lock.
 READ_ONLY = "cardbox_read_only"
 
@@ -24,10 +26,12 @@ READ_ONLY = "cardbox_read_only"
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine tuned for its dialect: WAL and immediate write locks on SQLite."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **JSON_CODEC)
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         **JSON_CODEC)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -104,7 +108,7 @@ def _copy(session: Session, target: str, table: Table, columns: list[str],
     with driver.cursor() as cursor, cursor.copy(
             f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[name]) if name in as_json and row[name] is not None
+            copy.write_row([jsontext.dumps(row[name]) if name in as_json and row[name] is not None
                             else row[name] for name in columns])
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -13,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from shared import metrics
+from shared import jsontext, metrics
 from shared.bus import EVENTS_EXCHANGE, Bus
 from shared.db import Database
 from shared.messages import Envelope
@@ -40,7 +39,7 @@ def add_to_outbox(
             exchange=exchange,
             routing_key=envelope.type,
             aggregate_id=aggregate_id,
-            body=json.dumps(envelope.to_dict()),
+            body=jsontext.dumps(envelope.to_dict()),
             created_at=_now(),
         )
     )
@@ -95,7 +94,8 @@ class OutboxRelay:
                 if not locked:
                     return 0
             rows = session.execute(
-                select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.body)
+                select(outbox.c.id, outbox.c.message_id, outbox.c.exchange,
+                       outbox.c.routing_key, outbox.c.body)
                 .where(outbox.c.sent_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self.batch_size)
@@ -104,7 +104,8 @@ class OutboxRelay:
             failure: Exception | None = None
             for row in rows:
                 try:
-                    self.bus.publish_raw(json.loads(row.body), row.exchange, row.routing_key)
+                    self.bus.publish_encoded(row.body, row.message_id, row.exchange,
+                                             row.routing_key)
                 except Exception as exc:
                     failure = exc
                     break

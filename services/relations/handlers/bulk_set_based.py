@@ -7,7 +7,6 @@ once per relation."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -24,7 +23,7 @@ from services.relations.handlers.unit_of_work import RelationsUnitOfWork
 from services.relations.messages import RelationsBatchUpdated
 from services.relations.models import FieldDefinition, Relation
 from services.relations.models.base import now, plain
-from shared import context
+from shared import context, jsontext
 from shared.errors import ValidationFailed
 
 # Plans of these kinds read or write what search terms and match keys derive from.
@@ -67,7 +66,7 @@ class _Decider:
         return self._memo[key]
 
     def _decide(self, relation_type: str, befores: tuple[str | None, ...]) -> _Decision:
-        current = {key: json.loads(value) for key, value in zip(self.keys, befores, strict=True)
+        current = {key: jsontext.loads(value) for key, value in zip(self.keys, befores, strict=True)
                    if value is not None}
         # A relation as far as the rules read it: its type and the planned fields' values.
         stand_in = Relation._sa_class_manager.new_instance()
@@ -142,7 +141,7 @@ def _failed(rid: str, reason: str) -> tuple[Outcome, None]:
 def _already_applied(session: Session, job: str, ids: list[str]) -> dict[str, Outcome]:
     rows = session.execute(text(
         "SELECT relation_id, outcome FROM bulk_applications "
-        f"WHERE job_id = :job AND relation_id IN {IDS}"), {"job": job, "ids": json.dumps(ids)})
+        f"WHERE job_id = :job AND relation_id IN {IDS}"), {"job": job, "ids": jsontext.dumps(ids)})
     return {row.relation_id: row.outcome for row in rows}
 
 
@@ -157,7 +156,7 @@ def _locked(session: Session, ids: list[str], keys: list[str]) -> dict[str, tupl
         "jsonb_build_array(jsonb_path_query_array(emails, '$[*].primary'), "
         f"jsonb_path_query_array(phones, '$[*].primary'))::text AS primaries, {values} "
         f"FROM relations WHERE id IN {IDS} ORDER BY id FOR UPDATE"),
-        {"ids": json.dumps(ids), **{f"key_{n}": key for n, key in enumerate(keys)}})
+        {"ids": jsontext.dumps(ids), **{f"key_{n}": key for n, key in enumerate(keys)}})
     primaries: dict[str, list] = {}
     return {row.id: (_card(row, primaries), tuple(row[8:])) for row in rows}
 
@@ -167,7 +166,7 @@ def _card(row: Any, primaries: dict[str, list]) -> SimpleNamespace:
     # distinct combinations in a chunk: each is decoded once).
     if row.primaries not in primaries:
         primaries[row.primaries] = [[{"primary": primary} for primary in flags or ()]
-                                    for flags in json.loads(row.primaries)]
+                                    for flags in jsontext.loads(row.primaries)]
     emails, phones = primaries[row.primaries]
     return SimpleNamespace(type=row.type, status=row.status, version=row.version,
                            first_name=row.first_name, last_name=row.last_name,
@@ -186,7 +185,7 @@ def _update(session: Session, changed: list[tuple[Outcome, _Decision]], at: Any)
         "version = r.version + 1, updated_at = :at "
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(id text, patch jsonb) "
         "WHERE r.id = w.id"),
-        {"rows": json.dumps([{"id": o["relation_id"], "patch": d.patch} for o, d in changed]),
+        {"rows": jsontext.dumps([{"id": o["relation_id"], "patch": d.patch} for o, d in changed]),
          "at": at})
 
 
@@ -206,7 +205,7 @@ def _record(session: Session, job: str, changed: list[tuple[Outcome, _Decision]]
         "FROM jsonb_array_elements(CAST(:entries AS jsonb)) WITH ORDINALITY AS h(value, n) "
         "ORDER BY h.n"),
         {"who": principal.label if principal is not None else "system", "job": job, "at": at,
-         "entries": json.dumps(entries)})
+         "entries": jsontext.dumps(entries)})
 
 
 def _remember(session: Session, job: str, outcomes: list[Outcome], at: Any) -> None:
@@ -217,7 +216,7 @@ def _remember(session: Session, job: str, outcomes: list[Outcome], at: Any) -> N
         "INSERT INTO bulk_applications (job_id, relation_id, outcome, applied_at) "
         "SELECT :job, w.relation_id, w.outcome, :at "
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(relation_id text, outcome jsonb)"),
-        {"job": job, "at": at, "rows": json.dumps([{"relation_id": o["relation_id"],
+        {"job": job, "at": at, "rows": jsontext.dumps([{"relation_id": o["relation_id"],
                                                     "outcome": o} for o in outcomes])})
 
 
@@ -238,11 +237,11 @@ def _states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
     (decoding each column apart costs more than the rest of the chunk's reading)."""
     rows = session.execute(text(
         f"SELECT {', '.join(SCALARS)}, jsonb_build_array({', '.join(DOCUMENTS)})::text AS docs "
-        f"FROM relations WHERE id IN {IDS}"), {"ids": json.dumps(ids)})
+        f"FROM relations WHERE id IN {IDS}"), {"ids": jsontext.dumps(ids)})
     states, times, names = {}, {}, list(rows.keys())
     for row in rows:
         relation = SimpleNamespace(**dict(zip(names, row, strict=True)))
-        for column, value in zip(DOCUMENTS, json.loads(relation.docs), strict=True):
+        for column, value in zip(DOCUMENTS, jsontext.loads(relation.docs), strict=True):
             setattr(relation, ATTRIBUTE_OF[column], value)
         # plain() leaves text as it is: each distinct time is written out once (a chunk's
         # rows share their updated_at), which halves the cost of building the states.

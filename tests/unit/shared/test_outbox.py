@@ -1,5 +1,7 @@
 """The outbox: events leave only with their commit, in order, each once, even past outages."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -17,12 +19,12 @@ class BrokerOutage(Bus):
         self.fail_after = 0
         self.published: list[dict] = []
 
-    def publish_raw(self, body, exchange, routing_key, **kwargs):
+    def publish_encoded(self, body, message_id, exchange, routing_key):
         if self.down and self.fail_after <= 0:
             raise ConnectionError("broker unreachable")
         self.fail_after -= 1
-        super().publish_raw(body, exchange, routing_key, **kwargs)
-        self.published.append(body)
+        super().publish_encoded(body, message_id, exchange, routing_key)
+        self.published.append(json.loads(body))
 
 
 @pytest.fixture
