@@ -1,6 +1,7 @@
 """The published contract of the relations service: its events and their payloads."""
 
 from datetime import date
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -122,6 +123,20 @@ class FieldDeletedPayload(Schema):
 RelationsBatchUpdated = Event(
     "relations.relations.batch_updated", RelationsBatchUpdatedPayload,
     description="Many relations changed in one transaction: one entry per relation.")
+RelationsBatchValuesUpdated = Event(
+    "relations.relations.batch_values_updated", RelationsBatchUpdatedPayload,
+    description="Many relations changed in one transaction in custom field values or tags "
+                "only (a bulk job's usual change): one entry per relation, as batch_updated. "
+                "A service that keeps neither leaves it unsubscribed, and a million-relation "
+                "job costs it nothing.")
+
+
+def batch_event_for(entries: list[dict[str, Any]]) -> Event:
+    """The event for a batch's entries ({"relation", "changes"} each): batch_values_updated
+    when every entry changed custom field values or tags only."""
+    values_only = all(name == "tags" or name.startswith("fields.")
+                      for entry in entries for name in entry["changes"])
+    return RelationsBatchValuesUpdated if values_only else RelationsBatchUpdated
 FieldDefined = Event("relations.fields.defined", FieldPayload,
                      description="A custom field was added to the relation card.")
 FieldChanged = Event("relations.fields.changed", FieldPayload,

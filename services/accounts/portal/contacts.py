@@ -102,10 +102,11 @@ def absorb_relation(event: Envelope, uow: UnitOfWork) -> None:
 
 
 def absorb_entries(event: Envelope, uow: UnitOfWork) -> None:
-    """Many relations changed at once (a batch update, an archive, a restore). An entry
-    whose changes reach nothing kept here (a bulk job's custom fields or tags) is passed over:
-    what accounts keeps of that version is what it keeps of the one before, and every version
-    arrives, so the newest address and name still win."""
+    """Many relations changed at once (a batch update, an archive, a restore). Batches of
+    custom field values or tags only come as batch_values_updated, which accounts does not
+    take; an entry here whose changes reach nothing kept is passed over all the same:
+    what accounts keeps of that version is what it keeps of the one before, so the newest
+    address and name still win."""
     states = [entry["relation"] for entry in event.payload["entries"]
               if not entry.get("changes") or KEPT & entry["changes"].keys()]
     if not states:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
-from services.relations.messages import RelationsBatchUpdated
+from services.relations.messages import batch_event_for
 from services.relations.models import Relation
 
 # Rows per chunk, and so per batch event.
@@ -51,10 +51,9 @@ def rewrite_relations(uow: RelationsUnitOfWork, query: Select[tuple[Relation]],
 
 def emit_batch(uow: RelationsUnitOfWork, entries: list[tuple[Relation, dict[str, list[Any]]]],
                *, job: str | None = None) -> None:
-    """One RelationsBatchUpdated for relations changed in this transaction, each with its new
+    """One batch event for relations changed in this transaction, each with its new
     state and its changes."""
     uow.session.flush()  # versions first: the event carries them
-    uow.emit(RelationsBatchUpdated,
-             {"entries": [{"relation": r.state(), "changes": c} for r, c in entries],
-              "job": job},
+    items = [{"relation": r.state(), "changes": c} for r, c in entries]
+    uow.emit(batch_event_for(items), {"entries": items, "job": job},
              aggregate_id=entries[0][0].id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.relations.field_changes import RelationRefused
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
-from services.relations.messages import RelationsBatchUpdated
+from services.relations.messages import batch_event_for
 from services.relations.models import BulkApplication, Relation
 from services.relations.models.base import now
 from shared.db import insert_rows
@@ -58,9 +58,10 @@ def per_relation(uow: RelationsUnitOfWork, payload: dict[str, Any],
         uow.record_many([(r.id, o["changes"]) for r, o in changed], Via.bulk(job))
         for relation, outcome in changed:
             outcome["version"] = relation.version
-        uow.emit(RelationsBatchUpdated, {
-            "entries": [{"relation": r.state(), "changes": o["changes"]} for r, o in changed],
-            "job": job, "suppress_automations": payload.get("suppress_automations", False)},
+        entries = [{"relation": r.state(), "changes": o["changes"]} for r, o in changed]
+        uow.emit(batch_event_for(entries), {
+            "entries": entries, "job": job,
+            "suppress_automations": payload.get("suppress_automations", False)},
             aggregate_id=changed[0][0].id)
     remember(uow, job, outcomes)
     by_id = {**done, **{o["relation_id"]: o for o in outcomes}}

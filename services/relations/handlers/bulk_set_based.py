@@ -20,7 +20,7 @@ from services.relations.field_changes import FieldChange, RelationRefused, chang
 from services.relations.handlers.bulk_chunks import Outcome
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
-from services.relations.messages import RelationsBatchUpdated
+from services.relations.messages import batch_event_for
 from services.relations.models import FieldDefinition, Relation
 from services.relations.models.base import now, plain
 from shared import context, jsontext
@@ -228,10 +228,10 @@ def _emit(uow: RelationsUnitOfWork, payload: dict[str, Any],
     """The one batch event of the chunk, with the states as written."""
     ids = [o["relation_id"] for o, _d in changed]
     states = _states(uow.session, ids)
-    uow.emit(RelationsBatchUpdated, {
-        "entries": [{"relation": states[o["relation_id"]], "changes": d.changes}
-                    for o, d in changed],
-        "job": payload["job"], "suppress_automations": payload.get("suppress_automations", False)},
+    entries = [{"relation": states[o["relation_id"]], "changes": d.changes} for o, d in changed]
+    uow.emit(batch_event_for(entries), {
+        "entries": entries, "job": payload["job"],
+        "suppress_automations": payload.get("suppress_automations", False)},
         aggregate_id=ids[0])
 
 

@@ -8,6 +8,7 @@ from services.relations import messages
 from shared.errors import Forbidden, ValidationFailed
 from shared.testing import wait_until
 from tests.unit.conftest import job_principal
+from tests.unit.relations.conftest import emitted
 
 ROOT, EDITOR, VIEWER = (job_principal(role) for role in ("superuser", "editor", "viewer"))
 
@@ -170,3 +171,14 @@ def test_tag_chunks_add_once_and_remove_every_occurrence(api, rpc, people):
         rpc.call(messages.AddTagChunk, {"job": "job-10", "relation_ids": people, "tag": "nope",
                                         "principal": EDITOR})
     assert "tag" in refused.value.errors
+
+
+def test_a_batch_of_custom_field_values_only_has_its_own_event_type(rpc, people,
+                                                                     relations_service):
+    apply(rpc, people[:2], changes={"newsletter": {"set": True}}, job="values")
+    apply(rpc, people[:2], changes={"city": {"overwrite": "Delft"}}, job="card")
+    # Services that keep neither custom fields nor tags (accounts) need not take the first.
+    assert [batch["job"] for batch in emitted(
+        relations_service, "relations.relations.batch_values_updated")] == ["values"]
+    assert [batch["job"] for batch in emitted(
+        relations_service, "relations.relations.batch_updated")] == ["card"]

@@ -1,13 +1,10 @@
 """Dossiers (households, cases) and their actions through the gateway."""
 
-import json
-
 import pytest
-from sqlalchemy import select
 
 from services.relations.handlers import Via
 from services.relations.handlers.dossiers import move_relation_dossiers
-from shared.tables import outbox
+from tests.unit.relations.conftest import emitted
 
 
 def person(api, last_name="Jansen"):
@@ -33,18 +30,6 @@ def open_dossier(api, **body):
 def dossier_history(api, relation_id):
     items = api.get(f"/api/relations/relations/{relation_id}/history").get_json()["items"]
     return [(item["before"], item["after"]) for item in items if item["field"] == "dossiers"]
-
-
-@pytest.fixture
-def relations_service(product):
-    return next(runtime for runtime in product.runtimes if runtime.name == "relations")
-
-
-def emitted(service, event_type):
-    with service.unit_of_work() as uow:
-        bodies = uow.session.scalars(select(outbox.c.body).where(
-            outbox.c.routing_key == event_type).order_by(outbox.c.id))
-        return [json.loads(body)["payload"] for body in bodies]
 
 
 def test_a_dossier_opens_with_members_and_actions_and_tells_each_member(api, relations_service):

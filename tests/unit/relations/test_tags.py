@@ -1,13 +1,11 @@
 """Tags ("kenmerken") through the gateway: definitions, tags on relations, removal from
 everyone."""
 
-import json
 
 import pytest
-from sqlalchemy import select
 
-from shared.tables import outbox
 from shared.testing import wait_until
+from tests.unit.relations.conftest import emitted
 
 
 def define(api, key, **extra):
@@ -25,19 +23,6 @@ def person(api, last_name="Visser"):
 
 def tag(api, relation_id, key, **kwargs):
     return api.put(f"/api/relations/relations/{relation_id}/tags/{key}", **kwargs)
-
-
-@pytest.fixture
-def relations_service(product):
-    return next(runtime for runtime in product.runtimes if runtime.name == "relations")
-
-
-def emitted(service, event_type):
-    """The payloads of the events of one type the relations service committed, in order."""
-    with service.unit_of_work() as uow:
-        bodies = uow.session.scalars(select(outbox.c.body).where(
-            outbox.c.routing_key == event_type).order_by(outbox.c.id))
-        return [json.loads(body)["payload"] for body in bodies]
 
 
 def test_a_tag_definition_is_defined_described_and_listed_by_key(api):
@@ -154,7 +139,7 @@ def test_remove_from_everyone_takes_every_occurrence_in_one_batch_event_per_chun
              for r in [*holders, other]}
     assert [after[r["id"]]["tags"] for r in holders] == [["donor"], [], []]
     assert after[other["id"]]["version"] == 2  # untouched
-    batches = emitted(relations_service, "relations.relations.batch_updated")
+    batches = emitted(relations_service, "relations.relations.batch_values_updated")
     assert [len(batch["entries"]) for batch in batches] == [2, 1]
     entries = {e["relation"]["id"]: e for batch in batches for e in batch["entries"]}
     assert entries[holders[1]["id"]]["changes"] == {"tags": [["vip", "vip"], []]}
