@@ -44,16 +44,17 @@ def absorb_entries(read_model: ReadModel, entries: list[dict[str, Any]], at: dat
     narrow = {relation_id: attributes for relation_id, entry in newest.items()
               if entry.get("changes")
               and (attributes := value_attributes(entry["changes"]))}
-    stored = read_model.stored_versions(narrow) if narrow else {}
-    following = {relation_id: attributes for relation_id, attributes in narrow.items()
-                 if stored.get(relation_id) == newest[relation_id]["relation"]["version"] - 1}
-    if following:
-        states = [newest[relation_id]["relation"] for relation_id in following]
-        read_model.advance(
+    following: dict[str, set[str]] = {}
+    if narrow:
+        states = [newest[relation_id]["relation"] for relation_id in narrow]
+        advanced = read_model.advance(
             [{"id": state["id"], "state": state, "version": state["version"],
-              "updated_at": moment(state["updated_at"]), "absorbed_at": at} for state in states],
-            following,
-            [row for state in states for row in value_rows(state, following[state["id"]])])
+              "updated_at": moment(state["updated_at"]), "absorbed_at": at} for state in states])
+        following = {relation_id: narrow[relation_id] for relation_id in narrow
+                     if relation_id in advanced}
+        read_model.replace_values_of(following, [
+            row for relation_id in following
+            for row in value_rows(newest[relation_id]["relation"], following[relation_id])])
         expire_loaded(read_model.session, set(following))
         read_model.touch(following)
     return len(following) + absorb_states(
