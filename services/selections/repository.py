@@ -72,7 +72,7 @@ class ReadModel:
                 "UPDATE relation_view AS t SET state = w.state, version = w.version, "
                 "updated_at = w.updated_at, absorbed_at = w.absorbed_at "
                 "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(id text, state jsonb, "
-                "version integer, updated_at timestamptz, absorbed_at timestamptz) "
+                "version integer, updated_at text, absorbed_at timestamptz) "
                 "WHERE t.id = w.id AND t.version = w.version - 1 RETURNING t.id"),
                 {"rows": jsontext.dumps(views)}))
         stored = dict(self.session.execute(

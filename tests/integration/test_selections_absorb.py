@@ -7,6 +7,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from sqlalchemy import text
 
 from services.relations.messages import (
     FieldDefined,
@@ -43,7 +44,7 @@ def test_following_states_advance_in_place_and_the_others_are_absorbed_whole(sel
                 "changes": {"fields.newsletter": [False, True],
                             **({"tags": [[], changed["tags"]]} if "tags" in changed else {})}}
 
-    entries = [bulk(follows, 2, tags=["press"]),
+    entries = [bulk(follows, 2, tags=["press"], updated_at="2030-01-02T03:04:05+00:00"),
                bulk(missed, 3, address={"city": "Edam"}),  # version 2 has not come yet
                bulk(newer, 2),                               # older than the stored one
                {"relation": unknown, "changes": {"fields.newsletter": [None, True]}}]
@@ -61,6 +62,10 @@ def test_following_states_advance_in_place_and_the_others_are_absorbed_whole(sel
     assert selections.ids(newsletter) == {follows["id"], missed["id"], unknown["id"]}
     assert selections.ids({"tag": "press"}) == {follows["id"]}
     assert selections.ids({"field": "city", "op": "eq", "value": "Urk"}) == {follows["id"]}
+    # Times are kept as fixed-width UTC text (selections.text.moment), compared as text.
+    with selections.runtime.database.engine.connect() as connection:
+        assert connection.execute(text("SELECT updated_at FROM relation_view WHERE id = :id"),
+                                  {"id": follows["id"]}).scalar() == "2030-01-02T03:04:05.000000"
     answered = {item["id"]: item for item in selections.answer(
         {"or": [newsletter, {"field": "city", "op": "eq", "value": "Edam"}]},
         "query").get_json()["items"]}
