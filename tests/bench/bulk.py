@@ -45,7 +45,7 @@ from tests.support.bulk_seed import seed
 
 MODES = ("embedded", "distributed-1", "distributed-2", "distributed-4")
 LARGE = 100_000
-POLL_INTERVAL = 0.1
+POLL_INTERVAL = 0.25
 JOB_TIMEOUT = 3600.0
 CREATE_TIMEOUT = 900.0  # creating a job on a million relations is not what is measured
 FINISHED = ("completed", "completed_with_errors", "cancelled", "failed")
