@@ -101,7 +101,9 @@ def _seed(runtime) -> None:
             {"id": rid, "type": kind, "status": status, **dict.fromkeys(NAMES), **names,
              "fields": values,
              "emails": EMAILS.get(rid, []), "phones": [], "tags": [], "version": 1,
-             "created_at": T0, "updated_at": T0,
+             # Times with and without a fraction: states carry them as isoformat() writes.
+             "created_at": T0.replace(microsecond=120000) if rid == "p-stale" else T0,
+             "updated_at": T0,
              "archived_at": T0 if status == "archived" else None}
             for rid, kind, status, names, values in RELATIONS])
 

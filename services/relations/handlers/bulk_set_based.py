@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, text
 from sqlalchemy.orm import Session
 
 from services.relations import derived
@@ -22,7 +22,7 @@ from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
 from services.relations.messages import batch_event_for
 from services.relations.models import FieldDefinition, Relation
-from services.relations.models.base import now, plain
+from services.relations.models.base import now
 from shared import context, jsontext
 from shared.errors import ValidationFailed
 
@@ -236,28 +236,43 @@ def _emit(uow: RelationsUnitOfWork, payload: dict[str, Any],
 
 
 def _states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Relation.state() of each relation as stored; its JSON columns come as one text a row
-    (decoding each column apart costs more than the rest of the chunk's reading)."""
-    rows = session.execute(text(
-        f"SELECT {', '.join(SCALARS)}, jsonb_build_array({', '.join(DOCUMENTS)})::text AS docs "
-        f"FROM relations WHERE id = {IDS}"), {"ids": jsontext.dumps(ids)})
-    states, times, names = {}, {}, list(rows.keys())
-    for row in rows:
-        relation = SimpleNamespace(**dict(zip(names, row, strict=True)))
-        for column, value in zip(DOCUMENTS, jsontext.loads(relation.docs), strict=True):
-            setattr(relation, ATTRIBUTE_OF[column], value)
-        # plain() leaves text as it is: each distinct time is written out once (a chunk's
-        # rows share their updated_at), which halves the cost of building the states.
-        for name in TIMES:
-            value = getattr(relation, name)
-            if value is not None:
-                setattr(relation, name, times.get(value) or times.setdefault(value, plain(value)))
-        states[row.id] = Relation.state(relation)
-    return states
+    """Relation.state() of each relation as stored, built by PostgreSQL as one JSON document
+    (building 1,000 states in Python, times formatted one by one, took a fifth of the
+    chunk's time)."""
+    document = session.execute(text(
+        f"SELECT json_object_agg(id, {STATE_SQL})::text FROM relations WHERE id = {IDS}"),
+        {"ids": jsontext.dumps(ids)}).scalar_one()
+    return jsontext.loads(document)
+
+
+def _iso_time(column: str) -> str:
+    """A timestamptz as plain() writes it: isoformat() in UTC, microseconds only when any."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (f"CASE WHEN {column} IS NULL THEN NULL ELSE to_char({utc}, "
+            f"'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds', {utc})::int "
+            f"% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || '+00:00' END")
+
+
+def _state_sql() -> str:
+    """json_build_object(...) of the keys of Relation.state(), in its order; a missing list or
+    object is empty, as state() makes it."""
+    column_of = {attribute: column for column, attribute in ATTRIBUTE_OF.items()}
+    blank = SimpleNamespace(**dict.fromkeys(column_of))
+    parts = []
+    for key in Relation.state(blank):
+        column = column_of["custom_fields" if key == "fields" else key]
+        kind = Relation.__table__.c[column].type
+        if key in ("emails", "phones", "tags", "fields"):
+            empty = "{}" if key == "fields" else "[]"
+            value = f"coalesce(nullif({column}, 'null'::jsonb), '{empty}'::jsonb)"
+        elif isinstance(kind, DateTime):
+            value = _iso_time(column)
+        else:
+            value = column
+        parts.append(f"'{key}', {value}")
+    return f"json_build_object({', '.join(parts)})"
 
 
 ATTRIBUTE_OF = {column.key: attribute.key for attribute in Relation.__mapper__.column_attrs
                 for column in attribute.columns}
-DOCUMENTS = ("emails", "phones", "address", "fields", "tags")
-SCALARS = tuple(column for column in ATTRIBUTE_OF if column not in DOCUMENTS)
-TIMES = ("created_at", "updated_at", "archived_at")
+STATE_SQL = _state_sql()
