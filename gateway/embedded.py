@@ -17,6 +17,7 @@ from shared.context import configure_logging
 from shared.http import create_app
 from shared.plugins import service_plugins
 from shared.runtime import ServiceRuntime, bootstrap
+from shared.service import settle_heap
 
 log = logging.getLogger("cardbox.embedded")
 
@@ -70,6 +71,7 @@ def main() -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_level, "embedded")
     product = build(settings)
+    settle_heap()
     server = create_server(product.gateway, host=settings.host, port=settings.port, threads=8)
     base = f"http://{settings.host}:{settings.port}"
     print(f"Cardbox is running on {base}  (data in {settings.var_dir})", flush=True)
