@@ -190,3 +190,11 @@ def test_the_set_based_path_leaves_derived_fields_to_the_per_relation_one():
     assert not bulk_set_based.fits(session, [custom, standard])
     session.get_bind.return_value.dialect.name = "sqlite"
     assert not bulk_set_based.fits(session, [custom])
+
+
+def test_batch_events_are_stored_with_lz4(copies):
+    # pglz took three times as long to store a chunk's 700 KB event.
+    with copies[0].database.engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = 'outbox'::regclass "
+            "AND attname = 'body'")).scalar() == "l"
