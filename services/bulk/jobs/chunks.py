@@ -75,9 +75,9 @@ def claim_chunk(uow, job_id: str, chunk_no: int):
             uow.commit()
             return "cancelled"
         chunk.status, chunk.attempts, chunk.taken_at = "running", chunk.attempts + 1, now()
-        rows = list(uow.session.scalars(select(BulkItem).where(
+        rows = uow.session.execute(select(BulkItem.__table__).where(
             BulkItem.job_id == job_id, BulkItem.chunk_no == chunk_no,
-            BulkItem.outcome == "pending").order_by(BulkItem.seq)))
+            BulkItem.outcome == "pending").order_by(BulkItem.seq)).all()
         uow.commit()
         return job, chunk.retry, rows
 
@@ -100,7 +100,7 @@ def _refusal(principal: dict[str, Any] | None, operation) -> str | None:
 
 
 def _apply(operation, ctx: OperationContext, job: BulkJob,
-           rows: list[BulkItem]) -> list[dict[str, Any]]:
+           rows: list[Any]) -> list[dict[str, Any]]:
     ids = [row.relation_id for row in rows]
     if not ids:
         return []

@@ -116,8 +116,9 @@ def _page(uow, job_id: str, limit: int, cursor: str | None,
     return [item_dict(row) for row in rows[:limit]], next_cursor
 
 
-def item_dict(row: BulkItem) -> dict[str, Any]:
-    """An item as operations get it (undo_command, changed_since)."""
+def item_dict(row: Any) -> dict[str, Any]:
+    """An item (a BulkItem, or a row of its table) as operations get it (undo_command,
+    changed_since)."""
     return {"relation_id": row.relation_id, "outcome": row.outcome, "detail": row.detail,
             "before": row.before, "version": row.version, "params": row.params,
             "done_at": row.done_at, "seq": row.seq}

@@ -143,8 +143,9 @@ def _changed_since_impact(uow, rpc, operation, undo: BulkJob) -> list[dict[str, 
     ctx, count, after = operation_context(rpc, undo), 0, -1
     while True:
         with uow:
-            items = [item_dict(row) for row in uow.session.scalars(select(BulkItem).where(
-                BulkItem.job_id == undo.id, BulkItem.seq > after).order_by(BulkItem.seq)
+            items = [item_dict(row) for row in uow.session.execute(select(
+                BulkItem.__table__).where(BulkItem.job_id == undo.id, BulkItem.seq > after)
+                .order_by(BulkItem.seq)
                 .limit(IMPACTS_PAGE))]
         if not items:
             break
