@@ -1,10 +1,12 @@
 """The consumer on the memory:// bus: ack after commit, inbox, bounded retries, dead letters."""
 
 import pytest
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Connection, Consumer
+from kombu.exceptions import OperationalError
 
-from shared.bus import EVENTS_EXCHANGE, dead_letter_queue, events_queue_name
-from shared.errors import ValidationFailed
+from shared.bus import EVENTS_EXCHANGE, dead_letter_queue, events_queue_name, rpc
+from shared.errors import Unavailable, ValidationFailed
 from shared.testing import wait_until
 from tests.support import ledger
 
@@ -106,3 +108,56 @@ def test_request_reply_times_out_when_nobody_answers(settings):
             runtime.rpc.call(ledger.TakeNote, {"aggregate": "a", "note": "x"}, timeout=0.3)
     finally:
         runtime.stop()
+
+
+def test_a_consumer_survives_a_publish_that_gives_up_inside_its_callback(ledger_service,
+                                                                           monkeypatch):
+    # While the broker restarts, the republish of a failed attempt gives up with Kombu's
+    # OperationalError; the consumer thread must reconnect, not die with it. (RabbitMQ then
+    # delivers the unacked message again, which tests/e2e/test_bulk_faults_e2e.py shows;
+    # the memory transport keeps no unacked messages across connections.)
+    bus, publish_raw, failures = ledger_service.bus, ledger_service.bus.publish_raw, []
+
+    def broker_gone_once(body, exchange, routing_key, **kwargs):
+        if exchange == "" and not failures:
+            failures.append(routing_key)
+            raise OperationalError("the broker went away")
+        publish_raw(body, exchange, routing_key, **kwargs)
+
+    monkeypatch.setattr(bus, "publish_raw", broker_gone_once)
+    publish_note(ledger_service, "poison")
+    wait_until(lambda: failures, message="the republish to give up")
+    later = publish_note(ledger_service, "after the outage")
+    rows = wait_until(lambda: ledger.rows(ledger_service), message="the consumer to go on")
+    assert rows == [(later.id, "a1", "after the outage")]
+
+
+def reply_connection_dies(monkeypatch, times):
+    """The next `times` waits for a reply find their connection closed (a broker restart)."""
+    wait, broken = rpc._ReplyChannel.wait, []
+
+    def dies(channel, correlation_id, deadline):
+        if len(broken) < times:
+            broken.append(channel)
+            raise AmqpConnectionError("connection closed by the broker")
+        return wait(channel, correlation_id, deadline)
+
+    monkeypatch.setattr(rpc._ReplyChannel, "wait", dies)
+    return broken
+
+
+def test_a_call_whose_reply_connection_died_is_sent_once_more_on_a_new_one(ledger_service,
+                                                                           monkeypatch):
+    broken = reply_connection_dies(monkeypatch, times=1)
+    result = ledger_service.rpc.call(ledger.TakeNote, {"aggregate": "a1", "note": "asked"})
+    # The same message twice: the owner's inbox answered the repeat, one note was taken.
+    assert result == {"count": 1}
+    assert [row[2] for row in ledger.rows(ledger_service)] == ["asked"]
+    assert len(broken) == 1 and ledger_service.rpc._channel() is not broken[0]
+
+
+def test_a_call_that_cannot_reach_the_broker_twice_is_unavailable(ledger_service, monkeypatch):
+    reply_connection_dies(monkeypatch, times=2)
+    with pytest.raises(Unavailable) as refused:
+        ledger_service.rpc.call(ledger.TakeNote, {"aggregate": "a1", "note": "lost"})
+    assert "cannot be reached" in refused.value.detail
