@@ -1,9 +1,9 @@
 """The chunk apply of custom field changes, set-based (PostgreSQL): one locking read of the
-values the plan reads, one UPDATE of only the rows that change, history and (job, relation)
-keys by INSERT … SELECT, states by one SELECT for the one batch event. Outcomes, history and
-events are those of the per-relation path (bulk_chunks.per_relation): each distinct
-before-value is decided by the same rules (changes_for, Relation.apply, check_card) once, not
-once per relation."""
+values the plan reads, one UPDATE of only the rows that change (answering their new states
+for the one batch event), history and (job, relation) keys by INSERT … SELECT. Outcomes,
+history and events are those of the per-relation path (bulk_chunks.per_relation): each
+distinct before-value is decided by the same rules (changes_for, Relation.apply,
+check_card) once, not once per relation."""
 
 from __future__ import annotations
 
@@ -107,9 +107,9 @@ def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any],
             changed.append((outcome, decision))
     at = now()
     if changed:
-        _update(session, changed, at)
+        states = _update(session, changed, at)
         _record(session, job, changed, at)
-        _emit(uow, payload, changed)
+        _emit(uow, payload, changed, states)
     _remember(session, job, outcomes, at)
     by_id = {**done, **{o["relation_id"]: o for o in outcomes}}
     return [by_id[rid] for rid in ids]
@@ -177,19 +177,24 @@ def _card(row: Any, primaries: dict[str, list]) -> SimpleNamespace:
                            phones=phones)
 
 
-def _update(session: Session, changed: list[tuple[Outcome, _Decision]], at: Any) -> None:
+def _update(session: Session, changed: list[tuple[Outcome, _Decision]],
+            at: Any) -> dict[str, dict[str, Any]]:
     """One UPDATE of the rows that change: each row's patch merged into its fields in SQL
-    (a null in the patch removes the key), the next version, one time for the chunk."""
-    session.execute(text(
+    (a null in the patch removes the key), the next version, one time for the chunk.
+    Answers each new state (Relation.state() of the row as written), for the batch event:
+    PostgreSQL builds them as it writes the rows, where building a thousand in Python, times
+    formatted one by one, took a fifth of the chunk's time."""
+    rows = session.execute(text(
         "UPDATE relations AS r SET "
         "fields = (coalesce(r.fields, '{}') - ARRAY(SELECT jsonb_object_keys(w.patch))) || "
         "(SELECT coalesce(jsonb_object_agg(p.key, p.value), '{}') "
         " FROM jsonb_each(w.patch) AS p WHERE p.value <> 'null'), "
         "version = r.version + 1, updated_at = :at "
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(id text, patch jsonb) "
-        "WHERE r.id = w.id"),
+        f"WHERE r.id = w.id RETURNING r.id, {STATE_SQL}::text"),
         {"rows": jsontext.dumps([{"id": o["relation_id"], "patch": d.patch} for o, d in changed]),
          "at": at})
+    return {relation_id: jsontext.loads(state) for relation_id, state in rows}
 
 
 def _record(session: Session, job: str, changed: list[tuple[Outcome, _Decision]],
@@ -224,25 +229,13 @@ def _remember(session: Session, job: str, outcomes: list[Outcome], at: Any) -> N
 
 
 def _emit(uow: RelationsUnitOfWork, payload: dict[str, Any],
-          changed: list[tuple[Outcome, _Decision]]) -> None:
+          changed: list[tuple[Outcome, _Decision]], states: dict[str, dict[str, Any]]) -> None:
     """The one batch event of the chunk, with the states as written."""
-    ids = [o["relation_id"] for o, _d in changed]
-    states = _states(uow.session, ids)
     entries = [{"relation": states[o["relation_id"]], "changes": d.changes} for o, d in changed]
     uow.emit(batch_event_for(entries), {
         "entries": entries, "job": payload["job"],
         "suppress_automations": payload.get("suppress_automations", False)},
-        aggregate_id=ids[0])
-
-
-def _states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Relation.state() of each relation as stored, built by PostgreSQL as one JSON document
-    (building 1,000 states in Python, times formatted one by one, took a fifth of the
-    chunk's time)."""
-    document = session.execute(text(
-        f"SELECT json_object_agg(id, {STATE_SQL})::text FROM relations WHERE id = {IDS}"),
-        {"ids": jsontext.dumps(ids)}).scalar_one()
-    return jsontext.loads(document)
+        aggregate_id=changed[0][0]["relation_id"])
 
 
 def _iso_time(column: str) -> str:
@@ -254,14 +247,14 @@ def _iso_time(column: str) -> str:
 
 
 def _state_sql() -> str:
-    """json_build_object(...) of the keys of Relation.state(), in its order; a missing list or
-    object is empty, as state() makes it."""
+    """json_build_object(...) of the keys of Relation.state(), in its order, over the relations
+    row `r`; a missing list or object is empty, as state() makes it."""
     column_of = {attribute: column for column, attribute in ATTRIBUTE_OF.items()}
     blank = SimpleNamespace(**dict.fromkeys(column_of))
     parts = []
     for key in Relation.state(blank):
-        column = column_of["custom_fields" if key == "fields" else key]
-        kind = Relation.__table__.c[column].type
+        name = column_of["custom_fields" if key == "fields" else key]
+        kind, column = Relation.__table__.c[name].type, f"r.{name}"
         if key in ("emails", "phones", "tags", "fields"):
             empty = "{}" if key == "fields" else "[]"
             value = f"coalesce(nullif({column}, 'null'::jsonb), '{empty}'::jsonb)"
