@@ -68,24 +68,27 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Update many rows by primary key (each row: the key's columns and the new values, the
-    same columns in every row). On PostgreSQL: COPY into a scratch table, one UPDATE ... FROM
-    (row by row, a prepared statement's generic plan may not use the key's index)."""
+    same columns in every row). On PostgreSQL: the rows as one JSON document, one UPDATE ...
+    FROM jsonb_to_recordset (row by row, a prepared statement's generic plan may not use the
+    key's index; a scratch table costs a write and a delete of every row)."""
     if not rows:
         return
     keys = [column.name for column in table.primary_key.columns]
     columns = [name for name in rows[0] if name not in keys]
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
         statement = (update(table).where(*(table.c[key] == bindparam(f"_{key}") for key in keys))
                      .values({name: bindparam(f"_{name}") for name in columns}))
         session.execute(statement, [{f"_{name}": value for name, value in row.items()}
                                     for row in rows])
         return
-    scratch = copy_to_scratch(session, table, [*keys, *columns], rows)
+    shape = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}"
+                      for name in [*keys, *columns])
     assignments = ", ".join(f"{name} = w.{name}" for name in columns)
     matched = " AND ".join(f"t.{key} = w.{key}" for key in keys)
-    session.execute(text(f"UPDATE {table.name} AS t SET {assignments} FROM {scratch} AS w "
-                         f"WHERE {matched}"))
-    session.execute(text(f"DELETE FROM {scratch}"))
+    session.execute(text(f"UPDATE {table.name} AS t SET {assignments} "
+                         f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w({shape}) "
+                         f"WHERE {matched}"), {"rows": jsontext.dumps(rows)})
 
 
 def copy_to_scratch(session: Session, table: Table, columns: list[str],
