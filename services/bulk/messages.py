@@ -12,6 +12,10 @@ class RunChunkPayload(Schema):
     chunk_no = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
+class JobIdPayload(Schema):
+    job_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
 class JobCountsSchema(Schema):
     total = fields.Integer(required=True)
     done = fields.Integer(required=True)
@@ -33,9 +37,13 @@ class JobFinishedPayload(Schema):
 
 
 # Published through the bulk outbox on bulk.tasks only (not bulk.commands): competing
-# workers take one chunk at a time.
+# workers take one at a time.
 RunChunk = Command("bulk.run_chunk", RunChunkPayload, inbox=False,
                    description="Have the owner apply one chunk of a confirmed bulk job.")
+CountChangedSince = Command(
+    "bulk.count_changed_since", JobIdPayload, inbox=False,
+    description="Count the relations of a large undo that someone else changed since its job, "
+                "for its preview (a worker asks the owner about each, after the undo's answer).")
 JobFinished = Event("bulk.jobs.finished", JobFinishedPayload,
                     description="A bulk job ended: completed (with errors), cancelled or "
                                 "failed, with its counts.")

@@ -84,7 +84,9 @@ class ItemPageSchema(Schema):
 class ImpactSchema(Schema):
     key = fields.String(required=True)
     description = fields.String(required=True)
-    count = fields.Integer(required=True)
+    count = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "null while it is being counted (a large undo's relations changed "
+                       "since its job): read the job again for it."})
     confirmation = fields.String(allow_none=True, metadata={
         "description": "The key to send in confirmations, or null when none is needed."})
 

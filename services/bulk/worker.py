@@ -1,5 +1,6 @@
-"""Bulk workers: competing consumers of bulk.tasks, one chunk at a time (prefetch 1), acked
-after the chunk's outcomes commit.
+"""Bulk workers: competing consumers of bulk.tasks, one task at a time (prefetch 1): a chunk,
+acked after its outcomes commit, or the count of a large undo's relations changed since its
+job.
 
     python -m services.bulk.worker      one worker process (start as many as you need)
 
@@ -12,7 +13,8 @@ from typing import Any
 from kombu import Queue
 
 from services.bulk.jobs.chunks import run_chunk
-from services.bulk.messages import TASKS_QUEUE, RunChunk
+from services.bulk.jobs.steer import count_changed_since
+from services.bulk.messages import TASKS_QUEUE, CountChangedSince, RunChunk
 from shared import context
 from shared.bus import COMMANDS_EXCHANGE, MessageConsumer, Subscription, work_queue
 from shared.config import Settings
@@ -22,20 +24,27 @@ from shared.messages import Envelope
 
 
 def tasks_queue(queue_type: str) -> Queue:
-    """bulk.tasks: bound to bulk.run_chunk on the commands exchange."""
-    return work_queue(TASKS_QUEUE, COMMANDS_EXCHANGE, [RunChunk.name], queue_type)
+    """bulk.tasks: bound to bulk.run_chunk and bulk.count_changed_since on the commands
+    exchange."""
+    return work_queue(TASKS_QUEUE, COMMANDS_EXCHANGE, [RunChunk.name, CountChangedSince.name],
+                      queue_type)
 
 
 def chunk_dispatcher(runtime: Any):
-    """The dispatch of one bulk.tasks message: load it, run the chunk in its correlation."""
+    """The dispatch of one bulk.tasks message: load it, do it in its correlation."""
 
     def dispatch(envelope: Envelope) -> str:
-        if envelope.type != RunChunk.name:
-            raise NotFound(f"bulk workers take {RunChunk.name}, not {envelope.type}")
-        payload = RunChunk.load(envelope.payload)
         with context.working_on(envelope.correlation_id, envelope.id):
-            return run_chunk(runtime.unit_of_work, runtime.rpc, payload["job_id"],
-                             payload["chunk_no"])
+            if envelope.type == RunChunk.name:
+                payload = RunChunk.load(envelope.payload)
+                return run_chunk(runtime.unit_of_work, runtime.rpc, payload["job_id"],
+                                 payload["chunk_no"])
+            if envelope.type == CountChangedSince.name:
+                payload = CountChangedSince.load(envelope.payload)
+                return count_changed_since(runtime.unit_of_work, runtime.rpc,
+                                           payload["job_id"])
+        raise NotFound(f"bulk workers take {RunChunk.name} and {CountChangedSince.name}, "
+                       f"not {envelope.type}")
 
     return dispatch
 

@@ -18,8 +18,16 @@ from services.bulk.jobs.confirm import check_confirmed, schedule_pending
 from services.bulk.jobs.create import IMPACTS_PAGE, PREVIEW_LIMIT, total_impacts
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict, job_state, preview_page
+from services.bulk.messages import CountChangedSince
 from services.bulk.models import FINISHED, BulkChunk, BulkItem, BulkJob, new_id
+from shared.bus import COMMANDS_EXCHANGE
 from shared.errors import Conflict
+from shared.outbox import add_to_outbox
+
+# Up to this many relations an undo's answer counts those changed since its job itself;
+# beyond, a bulk worker counts them after the answer (asking the owner about a million
+# relations takes longer than a request may).
+COUNT_INLINE = 100_000
 
 
 def cancel_job(uow, job_id: str) -> dict[str, Any]:
@@ -119,26 +127,65 @@ def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
                        chunk_size=original.chunk_size, impacts=[], confirmations=[])
         uow.session.add(undo)
         uow.session.flush()
-        copied = select(literal(undo.id), BulkItem.relation_id, BulkItem.seq, BulkItem.chunk_no,
-                        literal("pending"), BulkItem.detail, BulkItem.before, BulkItem.version,
-                        BulkItem.params).where(BulkItem.job_id == original.id,
-                                               BulkItem.outcome == "changed")
-        undo.total = uow.session.execute(insert(BulkItem).from_select(
-            ["job_id", "relation_id", "seq", "chunk_no", "outcome", "detail", "before",
-             "version", "params"], copied).execution_options(preserve_rowcount=True)).rowcount
+        undo.total = _copy_changed_items(uow, original, undo)
         if not undo.total:
             raise Conflict("the job changed no relation: there is nothing to undo")
+        if undo.total > COUNT_INLINE:
+            undo.impacts = [_changed_since(None)]
+            add_to_outbox(uow.session, CountChangedSince.envelope({"job_id": undo.id},
+                                                                  source="bulk"),
+                          aggregate_id=undo.id, exchange=COMMANDS_EXCHANGE)
         uow.commit()
-    # Out of the first transaction: counting asks the owner over the bus.
-    impacts = _changed_since_impact(uow, rpc, operation, undo)
+    if undo.total <= COUNT_INLINE:
+        # Out of the first transaction: counting asks the owner over the bus.
+        _store_changed_since(uow, undo.id, _changed_since_count(uow, rpc, operation, undo))
     with uow:
         undo = uow.session.get(BulkJob, undo.id)
-        undo.impacts = impacts
+        return {**job_state(undo), **preview_page(uow, rpc, undo, limit=PREVIEW_LIMIT)}
+
+
+def _copy_changed_items(uow, original: BulkJob, undo: BulkJob) -> int:
+    """The original's changed items, pending in the undo (their before-images with them)."""
+    copied = select(literal(undo.id), BulkItem.relation_id, BulkItem.seq, BulkItem.chunk_no,
+                    literal("pending"), BulkItem.detail, BulkItem.before, BulkItem.version,
+                    BulkItem.params).where(BulkItem.job_id == original.id,
+                                           BulkItem.outcome == "changed")
+    return uow.session.execute(insert(BulkItem).from_select(
+        ["job_id", "relation_id", "seq", "chunk_no", "outcome", "detail", "before",
+         "version", "params"], copied).execution_options(preserve_rowcount=True)).rowcount
+
+
+def count_changed_since(new_uow, rpc, job_id: str) -> str:
+    """A bulk worker's task: count a large undo's relations changed since its job, for its
+    preview (informative: the undo's mode says what happens to them when it runs)."""
+    with new_uow() as uow:
+        undo = uow.session.get(BulkJob, job_id)
+        if undo is None or undo.undo_of is None:
+            return "skipped"
+        uow.session.expunge(undo)
+    uow = new_uow()
+    _store_changed_since(uow, job_id, _changed_since_count(
+        uow, rpc, operation_named(undo.operation), undo))
+    return "counted"
+
+
+def _store_changed_since(uow, job_id: str, count: int) -> None:
+    with uow:
+        undo = job_for_update(uow, job_id)
+        undo.impacts = [_changed_since(count)] if count else []
         uow.commit()
-    return {**job_state(undo), **preview_page(uow, rpc, undo, limit=PREVIEW_LIMIT)}
 
 
-def _changed_since_impact(uow, rpc, operation, undo: BulkJob) -> list[dict[str, Any]]:
+def _changed_since(count: int | None) -> dict[str, Any]:
+    """The undo's impact: relations someone else changed since the job (None: counting)."""
+    counted = (f"{count} relations were changed" if count is not None
+               else "Counting the relations changed")
+    return {"key": "changed_since", "count": count, "confirmation": None,
+            "description": f"{counted} by someone else since the job: confirm with mode skip "
+                           "to leave them, overwrite to undo anyway"}
+
+
+def _changed_since_count(uow, rpc, operation, undo: BulkJob) -> int:
     """How many of the relations someone else changed since the job, a page at a time."""
     ctx, count, after = operation_context(rpc, undo), 0, -1
     while True:
@@ -148,11 +195,6 @@ def _changed_since_impact(uow, rpc, operation, undo: BulkJob) -> list[dict[str, 
                 .order_by(BulkItem.seq)
                 .limit(IMPACTS_PAGE))]
         if not items:
-            break
+            return count
         count += len(operation.changed_since(ctx, items))
         after = items[-1]["seq"]
-    if not count:
-        return []
-    return [{"key": "changed_since", "count": count, "confirmation": None,
-             "description": f"{count} relations were changed by someone else since the job: "
-                            "confirm with mode skip to leave them, overwrite to undo anyway"}]

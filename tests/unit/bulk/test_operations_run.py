@@ -1,5 +1,7 @@
 """The built-in operations end to end: tags, archive with its impacts, delete, undo."""
 
+from services.bulk.jobs import steer
+from shared.testing import wait_until
 from tests.unit.bulk.conftest import create, finished, relation
 
 
@@ -81,3 +83,24 @@ def test_undo_lists_relations_changed_since_and_skips_or_overwrites_them(api, pe
     assert restored["fields"].get("newsletter") is None and restored["first_name"] == "Eva"
     undo_of_undo = api.post(f"/api/bulk/jobs/{preview['id']}/undo", json={})
     assert undo_of_undo.status_code == 409
+
+
+def test_a_large_undo_answers_at_once_and_a_worker_counts_what_changed_since(api, people,
+                                                                             monkeypatch):
+    monkeypatch.setattr(steer, "COUNT_INLINE", 2)  # "large": more than two relations
+    job = create(api, people[:3], params={"changes": {"newsletter": {"set": True}}}).get_json()
+    confirm(api, job["id"])
+    finished(api, job["id"])
+    api.patch(f"/api/relations/relations/{people[2]}", json={"first_name": "Eva"},
+              headers={"If-Match": f'"{people[2]}.2"'})
+
+    undo = api.post(f"/api/bulk/jobs/{job['id']}/undo", json={}).get_json()
+    assert (undo["status"], undo["total"]) == ("draft", 3)
+    assert undo["impacts"][0]["key"] == "changed_since"
+    assert undo["impacts"][0]["count"] is None and undo["impacts"][0]["confirmation"] is None
+    counted = wait_until(lambda: api.get(f"/api/bulk/jobs/{undo['id']}").get_json()[
+        "impacts"][0]["count"], message="a worker to count the changed relations")
+    assert counted == 1
+    assert confirm(api, undo["id"], mode="skip").status_code == 202
+    done = finished(api, undo["id"])
+    assert (done["counts"]["changed"], done["counts"]["skipped"]) == (2, 1)
