@@ -111,6 +111,11 @@ write_settings() {
         # Test suites open many short-lived pools in parallel.
         echo "max_connections = 300"
         echo "shared_buffers = 128MB"
+        # A bulk job writes WAL by the gigabyte: at the default 1GB a checkpoint came every
+        # 10-20 s during a 100,000-relation job, each one making every page's next change
+        # write its whole page to the WAL again.
+        echo "max_wal_size = 8GB"
+        echo "checkpoint_timeout = 15min"
         echo "timezone = 'UTC'"
         if [[ "$POSTGRES_FAST" == 1 ]]; then
             echo "fsync = off"
