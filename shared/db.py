@@ -82,13 +82,19 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         session.execute(statement, [{f"_{name}": value for name, value in row.items()}
                                     for row in rows])
         return
-    shape = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}"
-                      for name in [*keys, *columns])
     assignments = ", ".join(f"{name} = w.{name}" for name in columns)
     matched = " AND ".join(f"t.{key} = w.{key}" for key in keys)
     session.execute(text(f"UPDATE {table.name} AS t SET {assignments} "
-                         f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w({shape}) "
+                         f"FROM {json_recordset(table, [*keys, *columns], dialect)} "
                          f"WHERE {matched}"), {"rows": jsontext.dumps(rows)})
+
+
+def json_recordset(table: Table, columns: list[str], dialect: Any) -> str:
+    """PostgreSQL: the rows of the `:rows` parameter (a JSON array, shared.jsontext) as a
+    relation `w` with `table`'s types for these columns, to write from in one statement."""
+    shape = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}"
+                      for name in columns)
+    return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS w({shape})"
 
 
 def copy_to_scratch(session: Session, table: Table, columns: list[str],

@@ -1,7 +1,6 @@
 """The published contract of the relations service: its events and their payloads."""
 
 from datetime import date
-from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -130,13 +129,6 @@ RelationsBatchValuesUpdated = Event(
                 "A service that keeps neither leaves it unsubscribed, and a million-relation "
                 "job costs it nothing.")
 
-
-def batch_event_for(entries: list[dict[str, Any]]) -> Event:
-    """The event for a batch's entries ({"relation", "changes"} each): batch_values_updated
-    when every entry changed custom field values or tags only."""
-    values_only = all(name == "tags" or name.startswith("fields.")
-                      for entry in entries for name in entry["changes"])
-    return RelationsBatchValuesUpdated if values_only else RelationsBatchUpdated
 FieldDefined = Event("relations.fields.defined", FieldPayload,
                      description="A custom field was added to the relation card.")
 FieldChanged = Event("relations.fields.changed", FieldPayload,

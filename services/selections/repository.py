@@ -21,7 +21,7 @@ from services.selections.models import (
     RelationView,
 )
 from shared import jsontext
-from shared.db import insert_rows, update_rows
+from shared.db import insert_rows, json_recordset, update_rows
 from shared.pagination import decode_cursor, encode_cursor
 
 # session.info key: the relations whose derived group memberships the commit brings up to date.
@@ -66,13 +66,13 @@ class ReadModel:
         as they are. A concurrent absorb of the same relation waits for the row's lock, then
         finds the version moved on."""
         self.session.flush()
-        if self.session.get_bind().dialect.name == "postgresql":
+        dialect = self.session.get_bind().dialect
+        if dialect.name == "postgresql":
             # One statement, the rows as one JSON document: no scratch table, no lock-first read.
             return set(self.session.scalars(text(
                 "UPDATE relation_view AS t SET state = w.state, version = w.version, "
                 "updated_at = w.updated_at, absorbed_at = w.absorbed_at "
-                "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(id text, state jsonb, "
-                "version integer, updated_at text, absorbed_at timestamptz) "
+                f"FROM {json_recordset(RelationView.__table__, list(views[0]), dialect)} "
                 "WHERE t.id = w.id AND t.version = w.version - 1 RETURNING t.id"),
                 {"rows": jsontext.dumps(views)}))
         stored = dict(self.session.execute(

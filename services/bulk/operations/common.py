@@ -12,7 +12,7 @@ from services.relations.messages import (
     GetRelationVersions,
     RestoreBeforeImages,
 )
-from shared.messages import Command
+from shared.messages import Command, Query
 from shared.plugins import BulkOperation, OperationContext
 
 STATES_PAGE = 5000  # what GetRelationStates takes at most
@@ -24,12 +24,14 @@ class NoParams(Schema):
 
 def relation_states(ctx: OperationContext, relation_ids: list[str]) -> dict[str, dict]:
     """The current states of these relations by id; missing ones are left out."""
-    states: dict[str, dict] = {}
+    return {state["id"]: state for answer in _asked(ctx, GetRelationStates, relation_ids)
+            for state in answer["states"]}
+
+
+def _asked(ctx: OperationContext, query: Query, relation_ids: list[str]):
+    """The owner's answers to `query` about these relations, a page of ids at a time."""
     for start in range(0, len(relation_ids), STATES_PAGE):
-        answer = ctx.rpc.call(GetRelationStates,
-                              {"relation_ids": relation_ids[start:start + STATES_PAGE]})
-        states.update({state["id"]: state for state in answer["states"]})
-    return states
+        yield ctx.rpc.call(query, {"relation_ids": relation_ids[start:start + STATES_PAGE]})
 
 
 def display_name(state: dict[str, Any]) -> str:
@@ -81,9 +83,8 @@ class BeforeImagesUndo(BulkOperation):
                                                        mode=mode)
 
     def changed_since(self, ctx: OperationContext, items: list[dict[str, Any]]) -> list[str]:
-        ids, versions = [item["relation_id"] for item in items], {}
-        for start in range(0, len(ids), STATES_PAGE):
-            versions.update(ctx.rpc.call(GetRelationVersions, {
-                "relation_ids": ids[start:start + STATES_PAGE]})["versions"])
+        versions = {relation_id: version for answer in _asked(
+            ctx, GetRelationVersions, [item["relation_id"] for item in items])
+            for relation_id, version in answer["versions"].items()}
         return [item["relation_id"] for item in items
                 if versions.get(item["relation_id"]) != item["version"]]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
-from services.relations.messages import batch_event_for
+from services.relations.messages import RelationsBatchUpdated, RelationsBatchValuesUpdated
 from services.relations.models import Relation
 
 # Rows per chunk, and so per batch event.
@@ -54,6 +54,16 @@ def emit_batch(uow: RelationsUnitOfWork, entries: list[tuple[Relation, dict[str,
     """One batch event for relations changed in this transaction, each with its new
     state and its changes."""
     uow.session.flush()  # versions first: the event carries them
-    items = [{"relation": r.state(), "changes": c} for r, c in entries]
-    uow.emit(batch_event_for(items), {"entries": items, "job": job},
-             aggregate_id=entries[0][0].id)
+    emit_entries(uow, [{"relation": r.state(), "changes": c} for r, c in entries], job=job)
+
+
+def emit_entries(uow: RelationsUnitOfWork, entries: list[dict[str, Any]], *,
+                 job: str | None = None, suppress_automations: bool = False) -> None:
+    """The batch event of these entries ({"relation": state, "changes"} each):
+    batch_values_updated when every entry changed custom field values or tags only (services
+    that keep neither leave it unsubscribed), batch_updated otherwise."""
+    values_only = all(name == "tags" or name.startswith("fields.")
+                      for entry in entries for name in entry["changes"])
+    uow.emit(RelationsBatchValuesUpdated if values_only else RelationsBatchUpdated,
+             {"entries": entries, "job": job, "suppress_automations": suppress_automations},
+             aggregate_id=entries[0]["relation"]["id"])

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from services.relations.field_changes import RelationRefused
+from services.relations.handlers.batch import emit_entries
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
-from services.relations.messages import batch_event_for
 from services.relations.models import BulkApplication, Relation
 from services.relations.models.base import now
 from shared.db import insert_rows
@@ -58,11 +58,8 @@ def per_relation(uow: RelationsUnitOfWork, payload: dict[str, Any],
         uow.record_many([(r.id, o["changes"]) for r, o in changed], Via.bulk(job))
         for relation, outcome in changed:
             outcome["version"] = relation.version
-        entries = [{"relation": r.state(), "changes": o["changes"]} for r, o in changed]
-        uow.emit(batch_event_for(entries), {
-            "entries": entries, "job": job,
-            "suppress_automations": payload.get("suppress_automations", False)},
-            aggregate_id=changed[0][0].id)
+        emit_entries(uow, [{"relation": r.state(), "changes": o["changes"]} for r, o in changed],
+                     job=job, suppress_automations=payload.get("suppress_automations", False))
     remember(uow, job, outcomes)
     by_id = {**done, **{o["relation_id"]: o for o in outcomes}}
     return [by_id[rid] for rid in ids]

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from services.relations import derived
 from services.relations.field_changes import FieldChange, RelationRefused, changes_for
+from services.relations.handlers.batch import emit_entries
 from services.relations.handlers.bulk_chunks import Outcome
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
-from services.relations.messages import batch_event_for
 from services.relations.models import FieldDefinition, Relation
 from services.relations.models.base import now
 from shared import context, jsontext
@@ -231,11 +231,10 @@ def _remember(session: Session, job: str, outcomes: list[Outcome], at: Any) -> N
 def _emit(uow: RelationsUnitOfWork, payload: dict[str, Any],
           changed: list[tuple[Outcome, _Decision]], states: dict[str, dict[str, Any]]) -> None:
     """The one batch event of the chunk, with the states as written."""
-    entries = [{"relation": states[o["relation_id"]], "changes": d.changes} for o, d in changed]
-    uow.emit(batch_event_for(entries), {
-        "entries": entries, "job": payload["job"],
-        "suppress_automations": payload.get("suppress_automations", False)},
-        aggregate_id=changed[0][0]["relation_id"])
+    emit_entries(uow, [{"relation": states[o["relation_id"]], "changes": d.changes}
+                       for o, d in changed],
+                 job=payload["job"], suppress_automations=payload.get("suppress_automations",
+                                                                      False))
 
 
 def _iso_time(column: str) -> str:
