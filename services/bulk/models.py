@@ -77,23 +77,42 @@ class BulkJob(Base):
 
 
 class BulkItem(Base):
-    """One relation of a job: its place, its chunk and what became of it."""
+    """One relation of a job, frozen when the job is made: its place, its chunk, its own
+    values (edit_each) and, in an undo, what the undone job did to it (its changes,
+    before-image and version) to put back. What became of it is its BulkOutcome; an item
+    without one is pending."""
 
     __tablename__ = "bulk_items"
     __table_args__ = (Index("ix_bulk_items_job_seq", "job_id", "seq"),
-                      Index("ix_bulk_items_job_outcome_seq", "job_id", "outcome", "seq"),
                       Index("ix_bulk_items_job_chunk", "job_id", "chunk_no"))
 
     job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     relation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     chunk_no: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(16), default="pending")
-    detail: Mapped[dict | None] = mapped_column(JSONType)  # diff/changes/reason
+    detail: Mapped[dict | None] = mapped_column(JSONType)  # an undo's: the changes undone
     before: Mapped[dict | None] = mapped_column(JSONType)
     version: Mapped[int | None] = mapped_column(Integer)
     params: Mapped[dict | None] = mapped_column(JSONType)  # per relation (edit_each)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BulkOutcome(Base):
+    """What became of one item of a job, written once when its chunk is recorded (or
+    cancelled, or given up). Rows are only ever added (and a failed one taken away when the
+    job is retried): writing the outcome into the item instead made a new version of the
+    item's row and an entry in each of its indexes, the dearest statement of a bulk job."""
+
+    __tablename__ = "bulk_outcomes"
+    __table_args__ = (Index("ix_bulk_outcomes_job_outcome_seq", "job_id", "outcome", "seq"),)
+
+    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    relation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)  # the item's: results list in target order
+    outcome: Mapped[str] = mapped_column(String(16))  # one of COUNTED
+    detail: Mapped[dict | None] = mapped_column(JSONType)  # changes and/or reason
+    before: Mapped[dict | None] = mapped_column(JSONType)
+    version: Mapped[int | None] = mapped_column(Integer)
+    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class BulkChunk(Base):

@@ -2,15 +2,15 @@
 became of each relation and move the job's counters; the last chunk ends the job.
 
 Redelivery is harmless: a chunk that is done (or cancelled) is skipped, the owner answers a
-chunk it applied already from its (job, relation) records, and outcomes are recorded only
-where the item is still pending."""
+chunk it applied already from its (job, relation) records, and an item gets an outcome only
+while it has none (it is pending)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, insert, literal, null, select, update
 
 from services.accounts.messages import GetPrincipal
 from services.bulk.jobs.common import (
@@ -21,8 +21,16 @@ from services.bulk.jobs.common import (
 )
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict
-from services.bulk.models import COUNTED, OPEN_CHUNK, BulkChunk, BulkItem, BulkJob, now
-from shared.db import update_rows
+from services.bulk.models import (
+    COUNTED,
+    OPEN_CHUNK,
+    BulkChunk,
+    BulkItem,
+    BulkJob,
+    BulkOutcome,
+    now,
+)
+from shared.db import insert_rows
 from shared.errors import PlatformError, Unavailable
 from shared.plugins import OperationContext
 
@@ -57,7 +65,8 @@ def run_chunk(new_uow, rpc, job_id: str, chunk_no: int) -> str:
         # its relations failed, for this reason; the other chunks go on.
         outcomes = [{"relation_id": row.relation_id, "outcome": "failed",
                      "reason": refused.detail} for row in rows]
-    return _record(new_uow(), job_id, chunk_no, outcomes)
+    return _record(new_uow(), job_id, chunk_no, outcomes,
+                   {row.relation_id: row.seq for row in rows})
 
 
 def claim_chunk(uow, job_id: str, chunk_no: int):
@@ -76,8 +85,8 @@ def claim_chunk(uow, job_id: str, chunk_no: int):
             return "cancelled"
         chunk.status, chunk.attempts, chunk.taken_at = "running", chunk.attempts + 1, now()
         rows = uow.session.execute(select(BulkItem.__table__).where(
-            BulkItem.job_id == job_id, BulkItem.chunk_no == chunk_no,
-            BulkItem.outcome == "pending").order_by(BulkItem.seq)).all()
+            BulkItem.job_id == job_id, BulkItem.chunk_no == chunk_no, pending())
+            .order_by(BulkItem.seq)).all()
         uow.commit()
         return job, chunk.retry, rows
 
@@ -133,7 +142,14 @@ def _by_owner_key(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]]) -> str:
+def pending():
+    """The condition on BulkItem that it has no outcome yet."""
+    return ~exists().where(BulkOutcome.job_id == BulkItem.job_id,
+                           BulkOutcome.relation_id == BulkItem.relation_id)
+
+
+def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]],
+            seqs: dict[str, int]) -> str:
     """Outcomes, the chunk done and the counters, in one transaction; only the first
     recording of a chunk counts."""
     with uow:
@@ -144,25 +160,27 @@ def _record(uow, job_id: str, chunk_no: int, outcomes: list[dict[str, Any]]) -> 
             .values(status="done", finished_at=now()))
         if claimed.rowcount == 0:
             return "skipped"
-        counts = _write_outcomes(uow, job_id, outcomes)
+        counts = _write_outcomes(uow, job_id, outcomes, seqs)
         _add_counts(uow, job, counts)
         finish_if_done(uow, job)
         uow.commit()
     return "done"
 
 
-def _write_outcomes(uow, job_id: str, outcomes: list[dict[str, Any]]) -> dict[str, int]:
-    """Each relation's outcome on its item. Only the chunk's first recording gets here (the
-    caller claimed the chunk), so its items are still pending."""
+def _write_outcomes(uow, job_id: str, outcomes: list[dict[str, Any]],
+                    seqs: dict[str, int]) -> dict[str, int]:
+    """Each relation's outcome. Only the chunk's first recording gets here (the caller
+    claimed the chunk), so its items are still pending: none has an outcome yet."""
     rows, at = [], now()
     for outcome in outcomes:
         kind = outcome.get("outcome")
         kind = kind if kind in COUNTED else "failed"
         detail = {k: outcome[k] for k in ("changes", "reason") if outcome.get(k) is not None}
-        rows.append({"job_id": job_id, "relation_id": outcome["relation_id"], "outcome": kind,
+        rows.append({"job_id": job_id, "relation_id": outcome["relation_id"],
+                     "seq": seqs[outcome["relation_id"]], "outcome": kind,
                      "detail": detail or None, "before": outcome.get("before"),
                      "version": outcome.get("version"), "done_at": at})
-    update_rows(uow.session, BulkItem.__table__, rows)
+    insert_rows(uow.session, BulkOutcome.__table__, rows)
     counts = dict.fromkeys(COUNTED, 0)
     for row in rows:
         counts[row["outcome"]] += 1
@@ -190,26 +208,21 @@ def cancel_chunks(uow, job: BulkJob, numbers: list[int] | None = None) -> int:
     uow.session.execute(chunks.values(status="cancelled", finished_at=now()))
     cancelled_chunks = select(BulkChunk.chunk_no).where(BulkChunk.job_id == job.id,
                                                         BulkChunk.status == "cancelled")
-    items = uow.session.execute(
-        update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.outcome == "pending",
-                               BulkItem.chunk_no.in_(cancelled_chunks))
-        .values(outcome="cancelled", done_at=now()))
-    if items.rowcount:
-        _add_counts(uow, job, {"cancelled": items.rowcount})
-    return items.rowcount
+    cancelled = close_pending(uow, job.id, "cancelled", None,
+                              BulkItem.chunk_no.in_(cancelled_chunks))
+    if cancelled:
+        _add_counts(uow, job, {"cancelled": cancelled})
+    return cancelled
 
 
 def fail_chunk(uow, job: BulkJob, chunk: BulkChunk, reason: str) -> int:
     """Give up on an open chunk: its pending relations fail with the reason, and the job
     ends once no chunk is left; answers how many relations failed."""
     chunk.status, chunk.finished_at = "failed", now()
-    items = uow.session.execute(
-        update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.chunk_no == chunk.chunk_no,
-                               BulkItem.outcome == "pending")
-        .values(outcome="failed", detail={"reason": reason}, done_at=now()))
-    _add_counts(uow, job, {"failed": items.rowcount})
+    failed = close_pending(uow, job.id, "failed", reason, BulkItem.chunk_no == chunk.chunk_no)
+    _add_counts(uow, job, {"failed": failed})
     finish_if_done(uow, job)
-    return items.rowcount
+    return failed
 
 
 def fail_job(uow, job_id: str, reason: str) -> None:
@@ -222,10 +235,19 @@ def fail_job(uow, job_id: str, reason: str) -> None:
         uow.session.execute(update(BulkChunk).where(
             BulkChunk.job_id == job_id, BulkChunk.status.in_(OPEN_CHUNK))
             .values(status="cancelled", finished_at=now()))
-        items = uow.session.execute(
-            update(BulkItem).where(BulkItem.job_id == job_id, BulkItem.outcome == "pending")
-            .values(outcome="failed", detail={"reason": reason}, done_at=now()))
-        _add_counts(uow, job, {"failed": items.rowcount})
+        _add_counts(uow, job, {"failed": close_pending(uow, job_id, "failed", reason)})
         finish(uow, job, status="failed", error=reason)
         uow.commit()
     log.warning("bulk job %s failed: %s", job_id, reason)
+
+
+def close_pending(uow, job_id: str, outcome: str, reason: str | None, *where) -> int:
+    """The same outcome (and reason) for each pending item of the job (those `where` says);
+    answers how many."""
+    detail = null() if reason is None else literal({"reason": reason}, BulkOutcome.detail.type)
+    closed = select(BulkItem.job_id, BulkItem.relation_id, BulkItem.seq, literal(outcome),
+                    detail, literal(now(), BulkOutcome.done_at.type)).where(
+        BulkItem.job_id == job_id, pending(), *where)
+    return uow.session.execute(insert(BulkOutcome).from_select(
+        ["job_id", "relation_id", "seq", "outcome", "detail", "done_at"], closed)
+        .execution_options(preserve_rowcount=True)).rowcount

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from services.bulk.jobs.chunks import pending
 from services.bulk.jobs.common import (
     acting_principal,
     check_may_run,
@@ -60,8 +61,7 @@ def check_confirmed(impacts: list[dict[str, Any]], given: list[str], what: str) 
 def schedule_pending(uow, job: BulkJob) -> int:
     """A chunk row and a bulk.run_chunk command for each chunk with pending items."""
     numbers = list(uow.session.scalars(
-        select(BulkItem.chunk_no).distinct().where(BulkItem.job_id == job.id,
-                                                   BulkItem.outcome == "pending")
+        select(BulkItem.chunk_no).distinct().where(BulkItem.job_id == job.id, pending())
         .order_by(BulkItem.chunk_no)))
     if numbers:
         uow.session.execute(insert(BulkChunk), [

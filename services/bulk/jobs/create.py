@@ -109,5 +109,5 @@ def total_impacts(operation: BulkOperation, ctx: OperationContext, params: dict[
 
 def item_row(job_id: str, relation_id: str, seq: int, chunk_size: int, **extra: Any) -> dict:
     return {"job_id": job_id, "relation_id": relation_id, "seq": seq,
-            "chunk_no": seq // chunk_size, "outcome": "pending", "detail": None, "before": None,
-            "version": None, "params": None, "done_at": None, **extra}
+            "chunk_no": seq // chunk_size, "detail": None, "before": None, "version": None,
+            "params": None, **extra}

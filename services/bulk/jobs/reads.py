@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.bulk.jobs.common import operation_context, operation_named, params_for
-from services.bulk.models import COUNTED, BulkItem, BulkJob
+from services.bulk.models import COUNTED, BulkItem, BulkJob, BulkOutcome
 from shared.errors import NotFound
 from shared.pagination import cursor_time, decode_cursor, encode_cursor
 
@@ -69,7 +69,7 @@ def items(uow, rpc, job_id: str, *, limit: int, cursor: str | None,
     with uow:
         job = find_job(uow, job_id)
         if job.status != "draft":
-            rows, next_cursor = _page(uow, job.id, limit, cursor, outcome)
+            rows, next_cursor = _results(uow, job.id, limit, cursor, outcome)
             return {"items": [_result(row) for row in rows], "next_cursor": next_cursor}
         uow.session.expunge(job)  # kept as read: the rollback at the end would expire it
     # Out of the transaction: the preview asks the owner over the bus.
@@ -80,7 +80,8 @@ def preview_page(uow, rpc, job: BulkJob, *, limit: int,
                  cursor: str | None = None) -> dict[str, Any]:
     """A page of what the draft would do to each relation, asked of the operation now."""
     with uow:
-        rows, next_cursor = _page(uow, job.id, limit, cursor, None)
+        rows, next_cursor = _page(uow, select(BulkItem.__table__).where(
+            BulkItem.job_id == job.id), BulkItem.seq, limit, cursor)
     operation = operation_named(job.operation)
     ctx = operation_context(rpc, job)
     if job.undo_of is None:
@@ -102,26 +103,41 @@ def _undo_preview(operation, ctx, items: list[dict[str, Any]]) -> list[dict[str,
                 if item["relation_id"] in changed else {})} for item in items]
 
 
-def _page(uow, job_id: str, limit: int, cursor: str | None,
-          outcome: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def _results(uow, job_id: str, limit: int, cursor: str | None,
+             outcome: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of what became of the job's items: those with this outcome, or every item
+    (pending where it has none yet)."""
+    if outcome not in (None, "pending"):
+        return _page(uow, select(BulkOutcome.__table__).where(
+            BulkOutcome.job_id == job_id, BulkOutcome.outcome == outcome),
+            BulkOutcome.seq, limit, cursor)
+    query = select(BulkItem.relation_id, BulkItem.seq,
+                   func.coalesce(BulkOutcome.outcome, "pending").label("outcome"),
+                   BulkOutcome.detail, BulkOutcome.done_at).outerjoin(BulkOutcome, (
+                       BulkOutcome.job_id == BulkItem.job_id)
+                       & (BulkOutcome.relation_id == BulkItem.relation_id)).where(
+        BulkItem.job_id == job_id)
+    if outcome == "pending":
+        query = query.where(BulkOutcome.relation_id.is_(None))
+    return _page(uow, query, BulkItem.seq, limit, cursor)
+
+
+def _page(uow, query, seq, limit: int,
+          cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of `query`'s rows in `seq` order, after the cursor's place; as plain dicts,
+    since rows expire when the unit of work ends."""
     position = decode_cursor(cursor, 1)
-    query = select(BulkItem).where(BulkItem.job_id == job_id)
-    if outcome is not None:
-        query = query.where(BulkItem.outcome == outcome)
     if position is not None:
-        query = query.where(BulkItem.seq > position[0])
-    rows = list(uow.session.scalars(query.order_by(BulkItem.seq).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
-    # Plain dicts: the rows expire when the unit of work ends.
-    return [item_dict(row) for row in rows[:limit]], next_cursor
+        query = query.where(seq > position[0])
+    rows = uow.session.execute(query.order_by(seq).limit(limit + 1)).mappings().all()
+    next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
+    return [dict(row) for row in rows[:limit]], next_cursor
 
 
 def item_dict(row: Any) -> dict[str, Any]:
-    """An item (a BulkItem, or a row of its table) as operations get it (undo_command,
-    changed_since)."""
-    return {"relation_id": row.relation_id, "outcome": row.outcome, "detail": row.detail,
-            "before": row.before, "version": row.version, "params": row.params,
-            "done_at": row.done_at, "seq": row.seq}
+    """An item (a row of its table) as operations get it (undo_command, changed_since)."""
+    return {"relation_id": row.relation_id, "detail": row.detail, "before": row.before,
+            "version": row.version, "params": row.params, "seq": row.seq}
 
 
 def _result(row: dict[str, Any]) -> dict[str, Any]:

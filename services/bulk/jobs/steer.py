@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 
 from services.bulk.jobs.chunks import cancel_chunks
 from services.bulk.jobs.common import (
@@ -19,7 +19,7 @@ from services.bulk.jobs.create import IMPACTS_PAGE, PREVIEW_LIMIT, total_impacts
 from services.bulk.jobs.finish import finish, finish_if_done
 from services.bulk.jobs.reads import item_dict, job_state, preview_page
 from services.bulk.messages import CountChangedSince
-from services.bulk.models import FINISHED, BulkChunk, BulkItem, BulkJob, new_id
+from services.bulk.models import FINISHED, BulkChunk, BulkItem, BulkJob, BulkOutcome, new_id
 from shared.bus import COMMANDS_EXCHANGE
 from shared.errors import Conflict
 from shared.outbox import add_to_outbox
@@ -87,23 +87,29 @@ def _retry_impacts(uow, rpc, operation, job: BulkJob) -> list[dict[str, Any]]:
     if job.undo_of is not None:
         return []
     with uow:
-        failed = list(uow.session.scalars(select(BulkItem.relation_id).where(
-            BulkItem.job_id == job.id, BulkItem.outcome == "failed").order_by(BulkItem.seq)))
+        failed = list(uow.session.scalars(_failed(job, BulkOutcome.relation_id)
+                                          .order_by(BulkOutcome.seq)))
     return total_impacts(operation, operation_context(rpc, job), job.params, failed)
 
 
 def _pending_again(uow, job: BulkJob) -> None:
-    """The failed items pending again, in chunks numbered after every chunk so far."""
+    """The failed items pending again (their outcomes gone), in chunks numbered after every
+    chunk so far."""
     base = (uow.session.scalar(select(func.max(BulkChunk.chunk_no))
                                .where(BulkChunk.job_id == job.id)) or 0) + 1
-    again = uow.session.execute(
-        update(BulkItem).where(BulkItem.job_id == job.id, BulkItem.outcome == "failed")
-        .values(outcome="pending", detail=None, done_at=None,
-                chunk_no=BulkItem.chunk_no + base)).rowcount
+    uow.session.execute(update(BulkItem).where(
+        BulkItem.job_id == job.id, BulkItem.relation_id.in_(_failed(job, BulkOutcome.relation_id)))
+        .values(chunk_no=BulkItem.chunk_no + base))
+    again = uow.session.execute(delete(BulkOutcome).where(
+        BulkOutcome.job_id == job.id, BulkOutcome.outcome == "failed")).rowcount
     uow.session.execute(update(BulkJob).where(BulkJob.id == job.id).values(
         failed=BulkJob.failed - again, done=BulkJob.done - again,
         attempt=BulkJob.attempt + 1))
     uow.session.refresh(job)
+
+
+def _failed(job: BulkJob, *columns):
+    return select(*columns).where(BulkOutcome.job_id == job.id, BulkOutcome.outcome == "failed")
 
 
 def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -145,14 +151,15 @@ def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _copy_changed_items(uow, original: BulkJob, undo: BulkJob) -> int:
-    """The original's changed items, pending in the undo (their before-images with them)."""
-    copied = select(literal(undo.id), BulkItem.relation_id, BulkItem.seq, BulkItem.chunk_no,
-                    literal("pending"), BulkItem.detail, BulkItem.before, BulkItem.version,
-                    BulkItem.params).where(BulkItem.job_id == original.id,
-                                           BulkItem.outcome == "changed")
+    """The relations the original changed, as the undo's items: what it changed, their
+    before-images and the versions it left, in the original's order and chunk size."""
+    copied = select(literal(undo.id), BulkOutcome.relation_id, BulkOutcome.seq,
+                    BulkOutcome.seq // undo.chunk_size, BulkOutcome.detail, BulkOutcome.before,
+                    BulkOutcome.version).where(BulkOutcome.job_id == original.id,
+                                               BulkOutcome.outcome == "changed")
     return uow.session.execute(insert(BulkItem).from_select(
-        ["job_id", "relation_id", "seq", "chunk_no", "outcome", "detail", "before",
-         "version", "params"], copied).execution_options(preserve_rowcount=True)).rowcount
+        ["job_id", "relation_id", "seq", "chunk_no", "detail", "before", "version"], copied)
+        .execution_options(preserve_rowcount=True)).rowcount
 
 
 def count_changed_since(new_uow, rpc, job_id: str) -> str:
