@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from shared.config import MAX_CHUNK_RELATIONS
 from shared.messages import Command, Event, Query
 
 
@@ -91,7 +92,8 @@ class AccountChunkSchema(Schema):
 
     job_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     relation_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
-                               required=True, validate=validate.Length(min=1, max=5000))
+                               required=True,
+                               validate=validate.Length(min=1, max=MAX_CHUNK_RELATIONS))
     principal = fields.Dict(required=True)
     suppress_automations = fields.Boolean(load_default=False)
 

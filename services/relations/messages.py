@@ -4,6 +4,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from shared.config import MAX_CHUNK_RELATIONS
 from shared.messages import Command, Event, Query
 
 RELATION_TYPES = ("person", "organisation")
@@ -304,7 +305,7 @@ class ChunkSchema(Schema):
 
     job = fields.String(required=True, validate=validate.Length(min=1, max=64))
     relation_ids = fields.List(fields.String(), required=True,
-                               validate=validate.Length(min=1, max=5000))
+                               validate=validate.Length(min=1, max=MAX_CHUNK_RELATIONS))
     principal = fields.Dict(allow_none=True, load_default=None)
     suppress_automations = fields.Boolean(load_default=False)
 

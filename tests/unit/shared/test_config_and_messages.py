@@ -62,3 +62,10 @@ def test_an_unknown_log_level_is_a_config_error_not_a_crash_later():
     with pytest.raises(ConfigError, match="CARDBOX_LOG_LEVEL"):
         Settings.from_env({"CARDBOX_LOG_LEVEL": "nope"})
     assert Settings.from_env({"CARDBOX_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+
+
+def test_a_bulk_chunk_is_at_most_what_an_owner_takes_in_one_command():
+    assert Settings.from_env({}).bulk_chunk_size == 2000
+    assert Settings.from_env({"CARDBOX_BULK_CHUNK_SIZE": "5000"}).bulk_chunk_size == 5000
+    with pytest.raises(ConfigError, match="CARDBOX_BULK_CHUNK_SIZE must be at most 5000"):
+        Settings.from_env({"CARDBOX_BULK_CHUNK_SIZE": "5001"})
