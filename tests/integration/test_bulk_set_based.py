@@ -18,7 +18,7 @@ from sqlalchemy import insert, text
 
 from services.relations.field_changes import FieldChange
 from services.relations.handlers import bulk_set_based
-from services.relations.messages import ApplyFieldChanges
+from services.relations.messages import ApplyFieldChanges, RestoreBeforeImages
 from services.relations.models import FieldDefinition, Relation
 from services.relations.plugin import plugin
 from shared.config import Settings
@@ -153,6 +153,44 @@ def test_both_paths_answer_and_write_the_same(copies, changes):
     assert outcomes == expected
     assert _written(set_based) == _written(per_relation)
     assert "failed" in {o["outcome"] for o in outcomes}
+
+
+def _restore(runtime, images, mode, *, set_based: bool):
+    """An undo's chunk put back through the path named (asserted to be the one taken)."""
+    spy = mock.patch.object(bulk_set_based, "apply_chunk", wraps=bulk_set_based.apply_chunk)
+    off = mock.patch.object(bulk_set_based, "fits_images", lambda _session, _images: False)
+    with spy as used, (nullcontext() if set_based else off):
+        outcomes = runtime.dispatch(RestoreBeforeImages.envelope(
+            {"job": "undo-1", "relation_ids": CHUNK, "images": images, "mode": mode,
+             "principal": PRINCIPAL}, source="test"))
+    assert used.called is set_based
+    return outcomes
+
+
+@pytest.mark.parametrize("mode", ["skip", "overwrite"])
+def test_both_paths_put_back_before_images_alike(copies, mode):
+    for runtime in copies:
+        applied = _apply(runtime, CHANGES[0], set_based=True)
+    images = {o["relation_id"]: {"before": o["before"], "version": o["version"]}
+              for o in applied if o["outcome"] == "changed"}
+    # Someone else changed p-both since the job; the job left nothing to put back on p-empty.
+    images.pop("p-empty")
+    for runtime in copies:
+        with runtime.database.engine.begin() as connection:
+            connection.execute(text("UPDATE relations SET version = version + 1 "
+                                    "WHERE id = 'p-both'"))
+    expected = _restore(copies[0], images, mode, set_based=False)
+    outcomes = _restore(copies[1], images, mode, set_based=True)
+    assert outcomes == expected
+    assert _written(copies[1]) == _written(copies[0])
+    by_id = {o["relation_id"]: o for o in outcomes}
+    assert by_id["p-music"]["outcome"] == "changed"
+    assert by_id["p-empty"]["reason"] == "the job left no before-image for this relation"
+    assert by_id["p-both"]["outcome"] == ("changed" if mode == "overwrite" else "failed")
+    with copies[1].database.engine.connect() as connection:
+        music = connection.execute(text(
+            "SELECT fields FROM relations WHERE id = 'p-music'")).scalar()
+    assert music["interests"] == ["music"] and "newsletter" not in music
 
 
 def test_a_redelivered_chunk_answers_the_same_and_writes_nothing(copies):

@@ -18,6 +18,7 @@ from services.relations.handlers.bulk_chunks import (
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.models import Relation
 from services.relations.models.base import plain
+from shared import jsontext
 from shared.errors import ValidationFailed
 from shared.messages import Envelope
 from shared.permissions import RELATIONS_DELETE, RELATIONS_WRITE, on_behalf_of_job
@@ -29,7 +30,8 @@ def apply_field_changes(command: Envelope, uow: RelationsUnitOfWork) -> list[Out
         definitions = uow.fields.all()
         plan = plan_changes(payload["changes"], definitions)
         if bulk_set_based.fits(uow.session, plan):
-            outcomes = bulk_set_based.apply_chunk(uow, payload, plan, definitions)
+            outcomes = bulk_set_based.apply_chunk(
+                uow, payload, bulk_set_based.Rule.of_plan(plan, definitions))
         else:
             outcomes = per_relation(uow, payload,
                                     lambda relation: changes_for(relation, plan, definitions))
@@ -67,16 +69,34 @@ def restore_before_images(command: Envelope, uow: RelationsUnitOfWork) -> list[O
     payload = command.payload
     images, overwrite = payload["images"], payload["mode"] == "overwrite"
 
-    def back(relation: Relation) -> dict[str, Any] | None:
-        image = images.get(relation.id)
+    def refusal(relation_id: str, version: int) -> str | None:
+        image = images.get(relation_id)
         if image is None:
-            raise RelationRefused("the job left no before-image for this relation")
-        if relation.version != image.get("version") and not overwrite:
-            raise RelationRefused("changed by someone else since the job; skipped")
-        return _as_apply_input(image["before"])
+            return "the job left no before-image for this relation"
+        if version != image.get("version") and not overwrite:
+            return "changed by someone else since the job; skipped"
+        return None
+
+    def back(relation: Relation) -> dict[str, Any] | None:
+        refused = refusal(relation.id, relation.version)
+        if refused is not None:
+            raise RelationRefused(refused)
+        return _as_apply_input(images[relation.id]["before"])
 
     with uow, on_behalf_of_job(payload, RELATIONS_WRITE):
-        outcomes = per_relation(uow, payload, back)
+        if bulk_set_based.fits_images(uow.session, images):
+            # Relations whose before-images are alike are decided together: the image's
+            # JSON text tells them apart.
+            texts = {rid: jsontext.dumps(image.get("before") or {})
+                     for rid, image in images.items()}
+            outcomes = bulk_set_based.apply_chunk(uow, payload, bulk_set_based.Rule(
+                keys=sorted({name.removeprefix("fields.") for image in images.values()
+                             for name in image.get("before") or {}}),
+                wanted=lambda _stand_in, text: _as_apply_input(jsontext.loads(text)),
+                variant_of=texts.get,
+                refusal=lambda relation_id, row: refusal(relation_id, row.version)))
+        else:
+            outcomes = per_relation(uow, payload, back)
         uow.commit()
     return outcomes
 

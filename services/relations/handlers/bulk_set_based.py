@@ -7,7 +7,7 @@ check_card) once, not once per relation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
@@ -39,14 +39,25 @@ IDS = "ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))"
 def fits(session: Session, plan: Sequence[FieldChange]) -> bool:
     """Whether this path can apply `plan`: custom fields only (no derived index reads them),
     on PostgreSQL."""
-    return (session.get_bind().dialect.name == "postgresql"
-            and "custom_fields" not in derived.EVERYTHING
+    return (_custom_fields_apart(session)
             and all(change.kind not in PER_RELATION_KINDS for change in plan))
+
+
+def fits_images(session: Session, images: dict[str, dict[str, Any]]) -> bool:
+    """Whether this path can put back these before-images: custom fields only."""
+    return _custom_fields_apart(session) and all(
+        name.startswith("fields.") for image in images.values()
+        for name in image.get("before") or {})
+
+
+def _custom_fields_apart(session: Session) -> bool:
+    return (session.get_bind().dialect.name == "postgresql"
+            and "custom_fields" not in derived.EVERYTHING)
 
 
 @dataclass
 class _Decision:
-    """What the plan does to relations of one type holding the same before-values."""
+    """What the chunk does to relations of one type holding the same before-values."""
 
     refused: str | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
@@ -54,29 +65,52 @@ class _Decision:
     patch: dict[str, Any] = field(default_factory=dict)        # {key: after}; None removes
 
 
-class _Decider:
-    """Decides each distinct (type, before-values) once, with the per-relation path's rules."""
+@dataclass
+class Rule:
+    """What a chunk does to each relation, as the per-relation path's change function would:
+    `wanted(stand_in, variant)` is the apply() input for a relation holding the values of
+    the custom fields `keys`, where `variant_of(relation_id)` tells relations apart that are
+    to be treated differently (None: all alike); `refusal(relation_id, row)` refuses a
+    relation before that (its row: type, status, version)."""
 
-    def __init__(self, plan: Sequence[FieldChange], definitions: dict[str, FieldDefinition]):
-        self.plan, self.definitions = plan, definitions
-        self.keys = list(dict.fromkeys(change.field for change in plan))
+    keys: list[str]
+    wanted: Callable[[Relation, Any], dict[str, Any] | None]
+    variant_of: Callable[[str], Any] = lambda _relation_id: None
+    refusal: Callable[[str, Any], str | None] = lambda _relation_id, _row: None
+
+    @classmethod
+    def of_plan(cls, plan: Sequence[FieldChange],
+                definitions: dict[str, FieldDefinition]) -> Rule:
+        return cls(keys=list(dict.fromkeys(change.field for change in plan)),
+                   wanted=lambda stand_in, _variant: changes_for(stand_in, plan, definitions))
+
+
+class _Decider:
+    """Decides each distinct (type, before-values, variant) once, with the per-relation
+    path's rules."""
+
+    def __init__(self, rule: Rule):
+        self.rule = rule
         self._memo: dict[tuple, _Decision] = {}
 
-    def __call__(self, relation_type: str, befores: tuple[str | None, ...]) -> _Decision:
-        key = (relation_type, befores)
+    def __call__(self, relation_type: str, befores: tuple[str | None, ...],
+                 variant: Any) -> _Decision:
+        key = (relation_type, befores, variant)
         if key not in self._memo:
-            self._memo[key] = self._decide(relation_type, befores)
+            self._memo[key] = self._decide(relation_type, befores, variant)
         return self._memo[key]
 
-    def _decide(self, relation_type: str, befores: tuple[str | None, ...]) -> _Decision:
-        current = {key: jsontext.loads(value) for key, value in zip(self.keys, befores, strict=True)
-                   if value is not None}
+    def _decide(self, relation_type: str, befores: tuple[str | None, ...],
+                variant: Any) -> _Decision:
+        current = {key: jsontext.loads(value) for key, value in
+                   zip(self.rule.keys, befores, strict=True) if value is not None}
         # A relation as far as the rules read it: its type and the planned fields' values.
         stand_in = Relation._sa_class_manager.new_instance()
         stand_in.__dict__.update(type=relation_type, address=None, custom_fields={
             key: value for key, value in current.items() if value is not None})
         try:
-            changes = stand_in.apply(changes_for(stand_in, self.plan, self.definitions))
+            wanted = self.rule.wanted(stand_in, variant)
+            changes = stand_in.apply(wanted) if wanted else {}
         except RelationRefused as exc:
             return _Decision(refused=str(exc))
         if not changes:
@@ -87,22 +121,20 @@ class _Decider:
                                 for name, (_before, after) in changes.items()})
 
 
-def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any],
-                plan: Sequence[FieldChange],
-                definitions: dict[str, FieldDefinition]) -> list[Outcome]:
-    """Apply `plan` to the chunk's relations not yet done for this job, in the caller's
+def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any], rule: Rule) -> list[Outcome]:
+    """Apply `rule` to the chunk's relations not yet done for this job, in the caller's
     transaction; answer an outcome per relation of the chunk, in its order."""
     session, job = uow.session, payload["job"]
     ids = list(dict.fromkeys(payload["relation_ids"]))
-    decide = _Decider(plan, definitions)
+    decide = _Decider(rule)
     # Locked first: a redelivery handled at the same time waits here, then sees this one's
     # (job, relation) keys and answers as it did.
-    rows = _locked(session, ids, decide.keys)
+    rows = _locked(session, ids, rule.keys)
     done = _already_applied(session, job, ids)
     todo = [rid for rid in ids if rid not in done]
     outcomes, changed = [], []
     for rid in todo:
-        outcome, decision = _outcome(rid, *rows.get(rid, (None, ())), decide)
+        outcome, decision = _outcome(rid, *rows.get(rid, (None, ())), rule, decide)
         outcomes.append(outcome)
         if decision is not None:
             changed.append((outcome, decision))
@@ -116,7 +148,7 @@ def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any],
     return [by_id[rid] for rid in ids]
 
 
-def _outcome(rid: str, row: Any, befores: tuple,
+def _outcome(rid: str, row: Any, befores: tuple, rule: Rule,
              decide: _Decider) -> tuple[Outcome, _Decision | None]:
     """The relation's outcome as the per-relation path decides it, and the decision if the
     relation changes."""
@@ -124,7 +156,10 @@ def _outcome(rid: str, row: Any, befores: tuple,
         return _failed(rid, "no such relation")
     if row.status in TOMBSTONES:
         return _failed(rid, f"it was {row.status}")
-    decision = decide(row.type, befores)
+    refused = rule.refusal(rid, row)
+    if refused is not None:
+        return _failed(rid, refused)
+    decision = decide(row.type, befores, rule.variant_of(rid))
     if decision.refused is not None:
         return _failed(rid, decision.refused)
     refused = _card_refusal(row.type, row.named, row.organisation_named, row.primaries)
@@ -154,13 +189,13 @@ def _locked(session: Session, ids: list[str], keys: list[str]) -> dict[str, tupl
     transaction ends."""
     if not ids:
         return {}
-    values = ", ".join(f"(fields -> :key_{n})::text" for n in range(len(keys)))
+    values = "".join(f", (fields -> :key_{n})::text" for n in range(len(keys)))
     rows = session.execute(text(
         "SELECT id, type, status, version, "
         "coalesce(last_name, '') <> '' OR coalesce(first_name, '') <> '' AS named, "
         "coalesce(organisation_name, '') <> '' AS organisation_named, "
         "jsonb_build_array(jsonb_path_query_array(emails, '$[*].primary'), "
-        f"jsonb_path_query_array(phones, '$[*].primary'))::text AS primaries, {values} "
+        f"jsonb_path_query_array(phones, '$[*].primary'))::text AS primaries{values} "
         f"FROM relations WHERE id = {IDS} ORDER BY id FOR UPDATE"),
         {"ids": jsontext.dumps(ids), **{f"key_{n}": key for n, key in enumerate(keys)}})
     return {row.id: (row, tuple(row[7:])) for row in rows}
