@@ -110,7 +110,9 @@ write_settings() {
         echo "unix_socket_directories = '$RUN_DIR'"
         # Test suites open many short-lived pools in parallel.
         echo "max_connections = 300"
-        echo "shared_buffers = 128MB"
+        # A million-relation bulk job works on gigabytes of tables and indexes: at the default
+        # 128MB every chunk read its pages back from the OS and wrote dirty ones out itself.
+        echo "shared_buffers = 2GB"
         # A bulk job writes WAL by the gigabyte: at the default 1GB a checkpoint came every
         # 10-20 s during a 100,000-relation job, each one making every page's next change
         # write its whole page to the WAL again.
