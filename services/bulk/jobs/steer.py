@@ -87,8 +87,7 @@ def _retry_impacts(uow, rpc, operation, job: BulkJob) -> list[dict[str, Any]]:
     if job.undo_of is not None:
         return []
     with uow:
-        failed = list(uow.session.scalars(_failed(job, BulkOutcome.relation_id)
-                                          .order_by(BulkOutcome.seq)))
+        failed = list(uow.session.scalars(_failed_ids(job).order_by(BulkOutcome.seq)))
     return total_impacts(operation, operation_context(rpc, job), job.params, failed)
 
 
@@ -98,7 +97,7 @@ def _pending_again(uow, job: BulkJob) -> None:
     base = (uow.session.scalar(select(func.max(BulkChunk.chunk_no))
                                .where(BulkChunk.job_id == job.id)) or 0) + 1
     uow.session.execute(update(BulkItem).where(
-        BulkItem.job_id == job.id, BulkItem.relation_id.in_(_failed(job, BulkOutcome.relation_id)))
+        BulkItem.job_id == job.id, BulkItem.relation_id.in_(_failed_ids(job)))
         .values(chunk_no=BulkItem.chunk_no + base))
     again = uow.session.execute(delete(BulkOutcome).where(
         BulkOutcome.job_id == job.id, BulkOutcome.outcome == "failed")).rowcount
@@ -108,8 +107,9 @@ def _pending_again(uow, job: BulkJob) -> None:
     uow.session.refresh(job)
 
 
-def _failed(job: BulkJob, *columns):
-    return select(*columns).where(BulkOutcome.job_id == job.id, BulkOutcome.outcome == "failed")
+def _failed_ids(job: BulkJob):
+    return select(BulkOutcome.relation_id).where(BulkOutcome.job_id == job.id,
+                                                 BulkOutcome.outcome == "failed")
 
 
 def undo_job(uow, rpc, job_id: str, body: dict[str, Any]) -> dict[str, Any]:

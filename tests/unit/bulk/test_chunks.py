@@ -103,3 +103,29 @@ def test_a_chunk_taken_before_the_cancel_still_finishes_then_the_job_is_cancelle
     assert job["status"] == "cancelled" and job["finished_at"] is not None
     assert (job["counts"]["changed"], job["counts"]["cancelled"]) == (2, 3)
     assert [relation(api, rid)["version"] for rid in people] == [1, 1, 2, 2, 1]
+
+
+def test_an_undo_whose_relations_failed_puts_them_back_when_retried(api, staff_api, people,
+                                                                     run):
+    editor = staff_api("editor")
+    job_id = started(api, people, client=editor)
+    for chunk_no in (0, 1, 2):
+        run(job_id, chunk_no)
+    undo = editor.post(f"/api/bulk/jobs/{job_id}/undo", json={}).get_json()
+    assert editor.post(f"/api/bulk/jobs/{undo['id']}/confirm", json={}).status_code == 202
+    assert run(undo["id"], 0) == "done"
+    api.patch(f"/api/accounts/staff/{editor.user['id']}", json={"role": "viewer"})
+    assert run(undo["id"], 1) == "refused"
+    results = api.get(f"/api/bulk/jobs/{undo['id']}/results").get_json()["items"]
+    assert [r["outcome"] for r in results] == ["changed"] * 2 + ["failed"] * 3
+    assert api.get(f"/api/bulk/jobs/{undo['id']}/results?outcome=pending").get_json()[
+        "items"] == []
+
+    api.patch(f"/api/accounts/staff/{editor.user['id']}", json={"role": "editor"})
+    assert editor.post(f"/api/bulk/jobs/{undo['id']}/retry").status_code == 202
+    pending = api.get(f"/api/bulk/jobs/{undo['id']}/results?outcome=pending").get_json()
+    assert [r["relation_id"] for r in pending["items"]] == people[2:]
+    for chunk_no in (4, 5):  # the failed relations' chunks, numbered after the first run's
+        assert run(undo["id"], chunk_no) == "done"
+    assert job_of(api, undo["id"])["counts"]["changed"] == 5
+    assert [relation(api, rid)["fields"].get("newsletter") for rid in people] == [None] * 5
