@@ -1,9 +1,9 @@
-"""The chunk apply of custom field changes, set-based (PostgreSQL): one locking read of the
-values the plan reads, one UPDATE of only the rows that change (answering their new states
-for the one batch event), history and (job, relation) keys by INSERT … SELECT. Outcomes,
-history and events are those of the per-relation path (bulk_chunks.per_relation): each
-distinct before-value is decided by the same rules (changes_for, Relation.apply,
-check_card) once, not once per relation."""
+"""The chunk apply of custom field changes and of their undo (before-images put back),
+set-based (PostgreSQL): one locking read of the values the chunk reads, one UPDATE of only
+the rows that change (answering their new states for the one batch event), history and
+(job, relation) keys by INSERT … SELECT. Outcomes, history and events are those of the
+per-relation path (bulk_chunks.per_relation): each distinct before-value is decided by the
+same rules (changes_for, Relation.apply, check_card) once, not once per relation."""
 
 from __future__ import annotations
 
