@@ -7,7 +7,18 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Table, bindparam, create_engine, event, insert, text, update
+from sqlalchemy import (
+    JSON,
+    Engine,
+    PrimaryKeyConstraint,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +32,15 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 JSON_CODEC = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
 # Execution option of a long read (a streamed export): on SQLite it takes no write lock.
 READ_ONLY = "cardbox_read_only"
+
+
+def relation_then_job_key(table: str) -> PrimaryKeyConstraint:
+    """The primary key of a table of (job, relation) records, relation first. A bulk chunk
+    looks up its relations within the job; a job the planner's statistics have not seen yet
+    (it grew since the last ANALYZE) is estimated at one row, and a key led by the job was
+    then scanned for all of that job's records with the relations as a filter, on every
+    chunk: quadratic in the job's size. Led by the relation, the key is only ever probed."""
+    return PrimaryKeyConstraint("relation_id", "job_id", name=f"{table}_pkey")
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

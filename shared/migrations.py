@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData
 
@@ -72,3 +72,15 @@ if __name__ == "__main__":
     (plugin,) = service_plugins([service])
     with tempfile.TemporaryDirectory() as scratch:
         new_revision(plugin.migrations, make_engine(f"sqlite:///{scratch}/scratch.db"), message)
+
+
+def reorder_primary_key(table: str, columns: list[str]) -> None:
+    """Inside a revision: `table`'s primary key on these columns, in this order (its name
+    stays `<table>_pkey`)."""
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite keeps a key only in the table's definition: the table is copied anew.
+        with op.batch_alter_table(table, recreate="always") as batch:
+            batch.create_primary_key(f"{table}_pkey", columns)
+        return
+    op.drop_constraint(f"{table}_pkey", table, type_="primary")
+    op.create_primary_key(f"{table}_pkey", table, columns)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import JSONType
+from shared.db import JSONType, relation_then_job_key
 from shared.tables import include_platform_tables
 
 STATUSES = ("draft", "running", "cancelling", "completed", "completed_with_errors",
@@ -103,10 +103,14 @@ class BulkOutcome(Base):
     item's row and an entry in each of its indexes, the dearest statement of a bulk job."""
 
     __tablename__ = "bulk_outcomes"
-    __table_args__ = (Index("ix_bulk_outcomes_job_outcome_seq", "job_id", "outcome", "seq"),)
+    # No index leads with the job: a job the planner has no statistics for yet is estimated
+    # at one row, and an index led by it was chosen to scan all its outcomes (see
+    # relation_then_job_key). Results by outcome start from the outcome.
+    __table_args__ = (relation_then_job_key("bulk_outcomes"),
+                      Index("ix_bulk_outcomes_outcome_job_seq", "outcome", "job_id", "seq"))
 
-    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    relation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(36))
+    relation_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)  # the item's: results list in target order
     outcome: Mapped[str] = mapped_column(String(16))  # one of COUNTED
     detail: Mapped[dict | None] = mapped_column(JSONType)  # changes and/or reason

@@ -10,14 +10,15 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.accounts.models import Base, now
-from shared.db import JSONType
+from shared.db import JSONType, relation_then_job_key
 
 
 class AccountBulkApplication(Base):
     __tablename__ = "account_bulk_applications"
+    __table_args__ = (relation_then_job_key("account_bulk_applications"),)
 
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    relation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    relation_id: Mapped[str] = mapped_column(String(36))
     operation: Mapped[str] = mapped_column(String(32))
     # {"relation_id", "outcome", "account_id"?, "reason"?, "before"?, "version"?}: the answer,
     # given again on a redelivery

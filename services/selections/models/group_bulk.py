@@ -10,14 +10,15 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.selections.models.read_model import Base
-from shared.db import JSONType
+from shared.db import JSONType, relation_then_job_key
 
 
 class GroupBulkApplication(Base):
     __tablename__ = "group_bulk_applications"
+    __table_args__ = (relation_then_job_key("group_bulk_applications"),)
 
-    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    relation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    relation_id: Mapped[str] = mapped_column(String(36))
     group_id: Mapped[str] = mapped_column(String(36))
     # {"relation_id", "outcome", "reason"?, "changes"?, "before"?}: answered again on a
     # redelivery
