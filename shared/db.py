@@ -12,10 +12,13 @@ from sqlalchemy import (
     Engine,
     PrimaryKeyConstraint,
     Table,
+    any_,
     bindparam,
     create_engine,
     event,
+    func,
     insert,
+    select,
     text,
     update,
 )
@@ -32,6 +35,17 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 JSON_CODEC = {"json_serializer": jsontext.dumps, "json_deserializer": jsontext.loads}
 # Execution option of a long read (a streamed export): on SQLite it takes no write lock.
 READ_ONLY = "cardbox_read_only"
+
+
+def one_of(session: Session, column: Any, values: list[str]) -> Any:
+    """`column IN values` for a chunk's thousands of keys. On PostgreSQL as `column =
+    ANY(ARRAY(SELECT … FROM one JSON parameter))`, probed key by key: a list of thousands of
+    parameters was planned as a bitmap scan and took three times as long (60 ms for 2,000
+    relations' versions)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    keys = select(func.jsonb_array_elements_text(bindparam(None, list(values), type_=JSONB)))
+    return column == any_(func.array(keys.scalar_subquery()))
 
 
 def relation_then_job_key(table: str) -> PrimaryKeyConstraint:

@@ -21,7 +21,7 @@ from services.selections.models import (
     RelationView,
 )
 from shared import jsontext
-from shared.db import insert_rows, json_recordset, update_rows
+from shared.db import insert_rows, json_recordset, one_of, update_rows
 from shared.pagination import decode_cursor, encode_cursor
 
 # session.info key: the relations whose derived group memberships the commit brings up to date.
@@ -92,7 +92,7 @@ class ReadModel:
         # A bulk change gives its relations the same attributes: one DELETE for them all.
         for names, relation_ids in by_attributes.items():
             self.session.execute(delete(RelationValue).where(
-                RelationValue.relation_id.in_(relation_ids),
+                one_of(self.session, RelationValue.relation_id, relation_ids),
                 RelationValue.attribute.in_(sorted(names))))
         insert_rows(self.session, RelationValue.__table__, rows)
 

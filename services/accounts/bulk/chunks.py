@@ -16,7 +16,7 @@ from services.accounts.mail.models import MailSender
 from services.accounts.models import now
 from services.accounts.portal import changes, links
 from services.accounts.portal.models import PortalAccount
-from shared.db import UnitOfWork, insert_rows
+from shared.db import UnitOfWork, insert_rows, one_of
 from shared.messages import Envelope
 from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ
 
@@ -94,7 +94,7 @@ def _run(command: Envelope, uow: UnitOfWork, operation: str) -> list[Outcome]:
 def already_applied(uow: UnitOfWork, job: str, relation_ids: list[str]) -> dict[str, Outcome]:
     rows = uow.session.scalars(select(AccountBulkApplication).where(
         AccountBulkApplication.job_id == job,
-        AccountBulkApplication.relation_id.in_(relation_ids)))
+        one_of(uow.session, AccountBulkApplication.relation_id, relation_ids)))
     return {row.relation_id: row.outcome for row in rows}
 
 

@@ -19,6 +19,7 @@ from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.models import Relation
 from services.relations.models.base import plain
 from shared import jsontext
+from shared.db import one_of
 from shared.errors import ValidationFailed
 from shared.messages import Envelope
 from shared.permissions import RELATIONS_DELETE, RELATIONS_WRITE, on_behalf_of_job
@@ -145,7 +146,7 @@ def get_relation_versions(query: Envelope, uow: RelationsUnitOfWork) -> dict[str
     would cost it twenty times as much."""
     with uow:
         rows = uow.session.execute(select(Relation.id, Relation.version).where(
-            Relation.id.in_(query.payload["relation_ids"]),
+            one_of(uow.session, Relation.id, query.payload["relation_ids"]),
             Relation.status.in_(("active", "archived"))))
         return {"versions": {rid: version for rid, version in rows}}
 

@@ -15,7 +15,7 @@ from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.models import BulkApplication, Relation
 from services.relations.models.base import now
-from shared.db import insert_rows
+from shared.db import insert_rows, one_of
 from shared.errors import ValidationFailed
 
 Outcome = dict[str, Any]
@@ -27,7 +27,8 @@ def already_applied(uow: RelationsUnitOfWork, job: str,
                     relation_ids: list[str]) -> dict[str, Outcome]:
     """The outcomes this job answered before for these relations (a redelivered chunk)."""
     rows = uow.session.scalars(select(BulkApplication).where(
-        BulkApplication.job_id == job, BulkApplication.relation_id.in_(relation_ids)))
+        BulkApplication.job_id == job,
+        one_of(uow.session, BulkApplication.relation_id, relation_ids)))
     return {row.relation_id: row.outcome for row in rows}
 
 
