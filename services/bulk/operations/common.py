@@ -74,9 +74,10 @@ class BeforeImagesUndo(BulkOperation):
 
     def undo_command(self, ctx: OperationContext, chunk: list[str], items: list[dict[str, Any]],
                      mode: str) -> tuple[Command, dict[str, Any]] | None:
+        wanted = set(chunk)
         images = {item["relation_id"]: {"before": item["before"] or {},
                                         "version": item["version"]}
-                  for item in items if item["relation_id"] in set(chunk)}
+                  for item in items if item["relation_id"] in wanted}
         if not images:
             return None
         return RestoreBeforeImages, self.chunk_payload(ctx, list(images), images=images,

@@ -158,8 +158,9 @@ class Archive(BeforeImagesUndo):
 
     def undo_command(self, ctx: OperationContext, chunk: list[str], items: list[dict[str, Any]],
                      mode: str) -> tuple[Command, dict[str, Any]] | None:
+        wanted = set(chunk)
         versions = {item["relation_id"]: item["version"] for item in items
-                    if item["relation_id"] in set(chunk) and item["version"] is not None}
+                    if item["relation_id"] in wanted and item["version"] is not None}
         if not versions:
             return None
         return RestoreArchivedChunk, self.chunk_payload(ctx, list(versions), versions=versions,
