@@ -60,6 +60,18 @@ def new_revision(migrations_dir, engine: Engine, message: str) -> None:
     path.write_text(source)
 
 
+def reorder_primary_key(table: str, columns: list[str]) -> None:
+    """Inside a revision: `table`'s primary key on these columns, in this order (its name
+    stays `<table>_pkey`)."""
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite keeps a key only in the table's definition: the table is copied anew.
+        with op.batch_alter_table(table, recreate="always") as batch:
+            batch.create_primary_key(f"{table}_pkey", columns)
+        return
+    op.drop_constraint(f"{table}_pkey", table, type_="primary")
+    op.create_primary_key(f"{table}_pkey", table, columns)
+
+
 if __name__ == "__main__":
     # python -m shared.migrations SERVICE "what changed": autogenerate against a scratch SQLite.
     import sys
@@ -73,14 +85,3 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as scratch:
         new_revision(plugin.migrations, make_engine(f"sqlite:///{scratch}/scratch.db"), message)
 
-
-def reorder_primary_key(table: str, columns: list[str]) -> None:
-    """Inside a revision: `table`'s primary key on these columns, in this order (its name
-    stays `<table>_pkey`)."""
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite keeps a key only in the table's definition: the table is copied anew.
-        with op.batch_alter_table(table, recreate="always") as batch:
-            batch.create_primary_key(f"{table}_pkey", columns)
-        return
-    op.drop_constraint(f"{table}_pkey", table, type_="primary")
-    op.create_primary_key(f"{table}_pkey", table, columns)

@@ -32,7 +32,8 @@ PER_RELATION_KINDS = ("standard", "address")
 TOMBSTONES = ("deleted", "merged")
 # A chunk's relation ids as one JSON parameter (psycopg would adapt a list element by element),
 # made an array once: `key = ANY(array)` is an index condition in any plan, where the generic
-# plan of `IN (subquery)` may scan every row of the job and filter.
+# plan of `IN (subquery)` may scan every row of the job and filter. (The SQL of
+# shared.db.one_of, which builds the same for SQLAlchemy queries.)
 IDS = "ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))"
 
 
