@@ -57,6 +57,14 @@ def relation_then_job_key(table: str) -> PrimaryKeyConstraint:
     return PrimaryKeyConstraint("relation_id", "job_id", name=f"{table}_pkey")
 
 
+def applied_outcomes(session: Session, records: Any, job: str,
+                     relation_ids: list[str]) -> dict[str, Any]:
+    """The outcome each of these relations has in a table of (job, relation) records for this
+    job (those a chunk applied already, answered again on a redelivery), by relation."""
+    return dict(session.execute(select(records.relation_id, records.outcome).where(
+        records.job_id == job, one_of(session, records.relation_id, relation_ids))).all())
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine tuned for its dialect: WAL and immediate write locks on SQLite."""
     if url.startswith("sqlite"):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from services.accounts.bulk import plans
 from services.accounts.bulk.creation import create_invited
 from services.accounts.bulk.models import AccountBulkApplication
@@ -16,7 +14,7 @@ from services.accounts.mail.models import MailSender
 from services.accounts.models import now
 from services.accounts.portal import changes, links
 from services.accounts.portal.models import PortalAccount
-from shared.db import UnitOfWork, insert_rows, one_of
+from shared.db import UnitOfWork, applied_outcomes, insert_rows
 from shared.messages import Envelope
 from shared.permissions import ACCOUNTS_MANAGE, ACCOUNTS_READ
 
@@ -92,10 +90,7 @@ def _run(command: Envelope, uow: UnitOfWork, operation: str) -> list[Outcome]:
 
 
 def already_applied(uow: UnitOfWork, job: str, relation_ids: list[str]) -> dict[str, Outcome]:
-    rows = uow.session.scalars(select(AccountBulkApplication).where(
-        AccountBulkApplication.job_id == job,
-        one_of(uow.session, AccountBulkApplication.relation_id, relation_ids)))
-    return {row.relation_id: row.outcome for row in rows}
+    return applied_outcomes(uow.session, AccountBulkApplication, job, relation_ids)
 
 
 def remember(uow: UnitOfWork, job: str, operation: str, outcomes: list[Outcome]) -> None:

@@ -16,7 +16,7 @@ from services.accounts.portal import changes
 from services.accounts.portal.contacts import contact_of
 from services.accounts.portal.models import PortalAccount
 from services.accounts.tokens import aware
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, one_of
 from shared.messages import Envelope
 from shared.permissions import ACCOUNTS_MANAGE
 
@@ -37,7 +37,7 @@ def restore_accounts(command: Envelope, uow: UnitOfWork) -> list[Outcome]:
         records = {r.relation_id: r for r in uow.session.scalars(
             select(AccountBulkApplication).where(
                 AccountBulkApplication.job_id == payload["undoes"],
-                AccountBulkApplication.relation_id.in_(todo)))} if todo else {}
+                one_of(uow.session, AccountBulkApplication.relation_id, todo)))} if todo else {}
         with changes.Batch(uow, **extra) as batch:
             outcomes = [_undo_one(batch, rid, records.get(rid), overwrite) for rid in todo]
         if outcomes:

@@ -7,15 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from services.relations.field_changes import RelationRefused
 from services.relations.handlers.batch import emit_entries
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork, Via
 from services.relations.models import BulkApplication, Relation
 from services.relations.models.base import now
-from shared.db import insert_rows, one_of
+from shared.db import applied_outcomes, insert_rows
 from shared.errors import ValidationFailed
 
 Outcome = dict[str, Any]
@@ -26,10 +24,7 @@ CARD_COLUMNS = ("initials", "first_name", "infix", "last_name", "organisation_na
 def already_applied(uow: RelationsUnitOfWork, job: str,
                     relation_ids: list[str]) -> dict[str, Outcome]:
     """The outcomes this job answered before for these relations (a redelivered chunk)."""
-    rows = uow.session.scalars(select(BulkApplication).where(
-        BulkApplication.job_id == job,
-        one_of(uow.session, BulkApplication.relation_id, relation_ids)))
-    return {row.relation_id: row.outcome for row in rows}
+    return applied_outcomes(uow.session, BulkApplication, job, relation_ids)
 
 
 def remember(uow: RelationsUnitOfWork, job: str, outcomes: list[Outcome]) -> None:

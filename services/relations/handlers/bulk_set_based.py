@@ -1,9 +1,10 @@
 """The chunk apply of custom field changes and of their undo (before-images put back),
 set-based (PostgreSQL): one locking read of the values the chunk reads, one UPDATE of only
-the rows that change (answering their new states for the one batch event), history and
-(job, relation) keys by INSERT … SELECT. Outcomes, history and events are those of the
-per-relation path (bulk_chunks.per_relation): each distinct before-value is decided by the
-same rules (changes_for, Relation.apply, check_card) once, not once per relation."""
+the rows that change (answering their new states for the one batch event), history by
+INSERT … SELECT; (job, relation) keys are read and written as the per-relation path does.
+Outcomes, history and events are those of the per-relation path (bulk_chunks.per_relation):
+each distinct before-value is decided by the same rules (changes_for, Relation.apply,
+check_card) once, not once per relation."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from services.relations import derived
 from services.relations.field_changes import FieldChange, RelationRefused, changes_for
 from services.relations.handlers.batch import emit_entries
-from services.relations.handlers.bulk_chunks import Outcome
+from services.relations.handlers.bulk_chunks import Outcome, already_applied, remember
 from services.relations.handlers.relations import check_card
 from services.relations.handlers.unit_of_work import RelationsUnitOfWork
 from services.relations.models import FieldDefinition, Relation
@@ -131,7 +132,7 @@ def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any], rule: Rule) -
     # Locked first: a redelivery handled at the same time waits here, then sees this one's
     # (job, relation) keys and answers as it did.
     rows = _locked(session, ids, rule.keys)
-    done = _already_applied(session, job, ids)
+    done = already_applied(uow, job, ids)
     todo = [rid for rid in ids if rid not in done]
     outcomes, changed = [], []
     for rid in todo:
@@ -144,7 +145,7 @@ def apply_chunk(uow: RelationsUnitOfWork, payload: dict[str, Any], rule: Rule) -
         states = _update(session, changed, at)
         _record(session, job, changed, at)
         _emit(uow, payload, changed, states)
-    _remember(session, job, outcomes, at)
+    remember(uow, job, outcomes)
     by_id = {**done, **{o["relation_id"]: o for o in outcomes}}
     return [by_id[rid] for rid in ids]
 
@@ -174,14 +175,6 @@ def _outcome(rid: str, row: Any, befores: tuple, rule: Rule,
 
 def _failed(rid: str, reason: str) -> tuple[Outcome, None]:
     return {"relation_id": rid, "outcome": "failed", "reason": reason}, None
-
-
-def _already_applied(session: Session, job: str, ids: list[str]) -> dict[str, Outcome]:
-    rows = session.execute(text(
-        "SELECT relation_id, outcome FROM bulk_applications "
-        f"WHERE job_id = :job AND relation_id = {IDS}"),
-        {"job": job, "ids": jsontext.dumps(ids)})
-    return {row.relation_id: row.outcome for row in rows}
 
 
 def _locked(session: Session, ids: list[str], keys: list[str]) -> dict[str, tuple[Any, tuple]]:
@@ -256,18 +249,6 @@ def _record(session: Session, job: str, changed: list[tuple[Outcome, _Decision]]
         "ORDER BY h.n"),
         {"who": principal.label if principal is not None else "system", "job": job, "at": at,
          "entries": jsontext.dumps(entries)})
-
-
-def _remember(session: Session, job: str, outcomes: list[Outcome], at: Any) -> None:
-    """The (job, relation) keys with their outcomes, answered again on a redelivery."""
-    if not outcomes:
-        return
-    session.execute(text(
-        "INSERT INTO bulk_applications (job_id, relation_id, outcome, applied_at) "
-        "SELECT :job, w.relation_id, w.outcome, :at "
-        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS w(relation_id text, outcome jsonb)"),
-        {"job": job, "at": at, "rows": jsontext.dumps([{"relation_id": o["relation_id"],
-                                                    "outcome": o} for o in outcomes])})
 
 
 def _emit(uow: RelationsUnitOfWork, payload: dict[str, Any],

@@ -7,12 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from services.selections.groups import members
 from services.selections.groups.service import found
 from services.selections.models.group_bulk import GroupBulkApplication
-from shared.db import UnitOfWork, insert_rows, one_of
+from shared.db import UnitOfWork, applied_outcomes, insert_rows
 from shared.messages import Envelope
 from shared.permissions import SELECTIONS_WRITE, on_behalf_of_job
 
@@ -72,9 +70,6 @@ def _outcome(relation_id: str, said: str) -> Outcome:
 
 
 def _already_applied(uow: UnitOfWork, job: str, relation_ids: list[str]) -> dict[str, Outcome]:
-    rows = uow.session.scalars(select(GroupBulkApplication).where(
-        GroupBulkApplication.job_id == job, one_of(uow.session, GroupBulkApplication.relation_id,
-                                                   relation_ids)))
-    return {row.relation_id: row.outcome for row in rows}
+    return applied_outcomes(uow.session, GroupBulkApplication, job, relation_ids)
 
 
